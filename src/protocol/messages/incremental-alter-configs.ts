@@ -1,0 +1,29 @@
+import { api, f } from "../schema.js";
+
+export const IncrementalAlterConfigs = api({
+  key: 44,
+  name: "IncrementalAlterConfigs",
+  versions: "0-1",
+  flexible: "1+",
+  request: [
+    f.array("resources", "0+", [
+      f.int8("resourceType", "0+"),
+      f.string("resourceName", "0+"),
+      f.array("configs", "0+", [
+        f.string("name", "0+"),
+        f.int8("configOperation", "0+"),
+        f.string("value", "0+", { nullable: "0+" }),
+      ]),
+    ]),
+    f.bool("validateOnly", "0+"),
+  ],
+  response: [
+    f.int32("throttleTimeMs", "0+"),
+    f.array("responses", "0+", [
+      f.int16("errorCode", "0+"),
+      f.string("errorMessage", "0+", { nullable: "0+" }),
+      f.int8("resourceType", "0+"),
+      f.string("resourceName", "0+"),
+    ]),
+  ],
+});
