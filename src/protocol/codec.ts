@@ -51,12 +51,14 @@ export function fieldDefault(fd: Field): unknown {
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a === "bigint" || typeof b === "bigint") {
-    return (typeof a === "bigint" || typeof a === "number") && (typeof b === "bigint" || typeof b === "number")
+    return (typeof a === "bigint" || typeof a === "number") &&
+      (typeof b === "bigint" || typeof b === "number")
       ? BigInt(a as bigint) === BigInt(b as bigint)
       : false;
   }
   if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   if (a && b && typeof a === "object" && typeof b === "object") {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)].filter((k) => k !== "_unknownTags"));
     for (const k of keys) {
@@ -119,7 +121,8 @@ const rt = {
     }
   },
   tagEnd(r: Reader, end: number, tag: number): void {
-    if (r.pos > end) throw new ProtocolError("length-past-end", `tagged field ${tag} overran its declared size`);
+    if (r.pos > end)
+      throw new ProtocolError("length-past-end", `tagged field ${tag} overran its declared size`);
     r.pos = end;
   },
 };
@@ -215,7 +218,13 @@ function generate(fields: readonly Field[], version: number, flexible: boolean):
     }
   };
 
-  const scalarWrite = (kind: ScalarKind, nullable: boolean, compact: boolean, v: string, name: string): string => {
+  const scalarWrite = (
+    kind: ScalarKind,
+    nullable: boolean,
+    compact: boolean,
+    v: string,
+    name: string,
+  ): string => {
     const guard = nullable ? "" : `rt.notNull(${v}, ${JSON.stringify(name)});`;
     switch (kind) {
       case "bool":

@@ -88,7 +88,11 @@ export function encodeRequestChunks<A extends ApiDeclaration>(
 }
 
 /** Decodes a request body that follows a header already read from `r`. */
-export function decodeRequestBody<A extends ApiDeclaration>(api: A, version: number, r: Reader): RequestOf<A> {
+export function decodeRequestBody<A extends ApiDeclaration>(
+  api: A,
+  version: number,
+  r: Reader,
+): RequestOf<A> {
   checkVersion(api, version);
   return compileStruct(api.request, version, isFlexible(api, version)).decode(r);
 }
@@ -170,6 +174,7 @@ export function decodeBody<A extends ApiDeclaration>(
 ): any {
   const r = new Reader(buf);
   const v = compileStruct(api[which], version, isFlexible(api, version)).decode(r);
-  if (r.remaining !== 0) throw new ProtocolError("invalid-value", `${r.remaining} bytes left after ${api.name}`);
+  if (r.remaining !== 0)
+    throw new ProtocolError("invalid-value", `${r.remaining} bytes left after ${api.name}`);
   return v;
 }

@@ -182,7 +182,10 @@ export const f = {
   ) => make<N, Nullable<O, Message<F>>>(name, "struct", versions, opts, { fields }),
 };
 
-export interface ApiDeclaration<Req extends readonly Field[] = readonly Field[], Res extends readonly Field[] = readonly Field[]> {
+export interface ApiDeclaration<
+  Req extends readonly Field[] = readonly Field[],
+  Res extends readonly Field[] = readonly Field[],
+> {
   readonly key: number;
   readonly name: string;
   /** Lowest version a Kafka 4.x broker accepts. */

@@ -23,9 +23,16 @@ describe("every API round-trips at every declared version", () => {
             const input = sample(fields, v, variant, rnd);
             const bytes = encodeBody(api, v, which, input);
             const decoded = decodeBody(api, v, which, bytes);
-            assert.deepStrictEqual(strip(decoded), expected(fields, v, input), `${api.name} v${v} ${which} ${variant}`);
+            assert.deepStrictEqual(
+              strip(decoded),
+              expected(fields, v, input),
+              `${api.name} v${v} ${which} ${variant}`,
+            );
             // Re-encoding the decoded value gives the same bytes.
-            assert.ok(encodeBody(api, v, which, decoded).equals(bytes), `${api.name} v${v} ${which} re-encode`);
+            assert.ok(
+              encodeBody(api, v, which, decoded).equals(bytes),
+              `${api.name} v${v} ${which} re-encode`,
+            );
           }
         }
       }
@@ -37,7 +44,10 @@ describe("every API round-trips at every declared version", () => {
     for (const api of API_LIST) {
       const v = api.maxVersion;
       if (!isFlexible(api, v)) continue;
-      const input = { ...sample(api.response, v, "full", makeRng(3)), _unknownTags: [{ tag: 9999, data: Buffer.from([1, 2, 3]) }] };
+      const input = {
+        ...sample(api.response, v, "full", makeRng(3)),
+        _unknownTags: [{ tag: 9999, data: Buffer.from([1, 2, 3]) }],
+      };
       const bytes = encodeBody(api, v, "response", input);
       const decoded = decodeBody(api, v, "response", bytes);
       assert.deepStrictEqual(decoded._unknownTags, [{ tag: 9999, data: Buffer.from([1, 2, 3]) }]);

@@ -92,7 +92,8 @@ export function expected(fields: readonly Field[], version: number, input: any):
     }
     if (v === null) o[fd.name] = null;
     else if (fd.kind === "struct") o[fd.name] = expected(fd.fields!, version, v);
-    else if (fd.kind === "array" && fd.fields) o[fd.name] = (v as any[]).map((e) => expected(fd.fields!, version, e));
+    else if (fd.kind === "array" && fd.fields)
+      o[fd.name] = (v as any[]).map((e) => expected(fd.fields!, version, e));
     else o[fd.name] = v;
   }
   return o;

@@ -11,8 +11,5 @@ export const AddOffsetsToTxn = api({
     f.int16("producerEpoch", "0+"),
     f.string("groupId", "0+"),
   ],
-  response: [
-    f.int32("throttleTimeMs", "0+"),
-    f.int16("errorCode", "0+"),
-  ],
+  response: [f.int32("throttleTimeMs", "0+"), f.int16("errorCode", "0+")],
 });

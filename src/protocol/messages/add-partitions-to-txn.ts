@@ -10,10 +10,7 @@ const addPartitionsToTxnTopicResult = [
   f.array("resultsByPartition", "0+", addPartitionsToTxnPartitionResult),
 ] as const;
 
-const addPartitionsToTxnTopic = [
-  f.string("name", "0+"),
-  f.arrayOf("partitions", "int32", "0+"),
-] as const;
+const addPartitionsToTxnTopic = [f.string("name", "0+"), f.arrayOf("partitions", "int32", "0+")] as const;
 
 export const AddPartitionsToTxn = api({
   key: 24,

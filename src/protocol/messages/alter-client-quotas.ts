@@ -11,11 +11,7 @@ export const AlterClientQuotas = api({
         f.string("entityType", "0+"),
         f.string("entityName", "0+", { nullable: "0+" }),
       ]),
-      f.array("ops", "0+", [
-        f.string("key", "0+"),
-        f.float64("value", "0+"),
-        f.bool("remove", "0+"),
-      ]),
+      f.array("ops", "0+", [f.string("key", "0+"), f.float64("value", "0+"), f.bool("remove", "0+")]),
     ]),
     f.bool("validateOnly", "0+"),
   ],

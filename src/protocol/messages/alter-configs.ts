@@ -9,10 +9,7 @@ export const AlterConfigs = api({
     f.array("resources", "0+", [
       f.int8("resourceType", "0+"),
       f.string("resourceName", "0+"),
-      f.array("configs", "0+", [
-        f.string("name", "0+"),
-        f.string("value", "0+", { nullable: "0+" }),
-      ]),
+      f.array("configs", "0+", [f.string("name", "0+"), f.string("value", "0+", { nullable: "0+" })]),
     ]),
     f.bool("validateOnly", "0+"),
   ],

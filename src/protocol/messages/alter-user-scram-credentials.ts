@@ -6,10 +6,7 @@ export const AlterUserScramCredentials = api({
   versions: "0-0",
   flexible: "0+",
   request: [
-    f.array("deletions", "0+", [
-      f.string("name", "0+"),
-      f.int8("mechanism", "0+"),
-    ]),
+    f.array("deletions", "0+", [f.string("name", "0+"), f.int8("mechanism", "0+")]),
     f.array("upsertions", "0+", [
       f.string("name", "0+"),
       f.int8("mechanism", "0+"),

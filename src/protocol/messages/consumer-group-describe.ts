@@ -6,19 +6,14 @@ const topicPartitions = [
   f.arrayOf("partitions", "int32", "0+"),
 ] as const;
 
-const assignment = [
-  f.array("topicPartitions", "0+", topicPartitions),
-] as const;
+const assignment = [f.array("topicPartitions", "0+", topicPartitions)] as const;
 
 export const ConsumerGroupDescribe = api({
   key: 69,
   name: "ConsumerGroupDescribe",
   versions: "0-0",
   flexible: "0+",
-  request: [
-    f.arrayOf("groupIds", "string", "0+"),
-    f.bool("includeAuthorizedOperations", "0+"),
-  ],
+  request: [f.arrayOf("groupIds", "string", "0+"), f.bool("includeAuthorizedOperations", "0+")],
   response: [
     f.int32("throttleTimeMs", "0+"),
     f.array("groups", "0+", [

@@ -1,9 +1,6 @@
 import { api, f } from "../schema.js";
 
-const topicPartitions = [
-  f.uuid("topicId", "0+"),
-  f.arrayOf("partitions", "int32", "0+"),
-] as const;
+const topicPartitions = [f.uuid("topicId", "0+"), f.arrayOf("partitions", "int32", "0+")] as const;
 
 export const ConsumerGroupHeartbeat = api({
   key: 68,
@@ -20,10 +17,10 @@ export const ConsumerGroupHeartbeat = api({
     f.arrayOf("subscribedTopicNames", "string", "0+", { nullable: "0+", default: null }),
     f.string("subscribedTopicRegex", "1+", { nullable: "1+", default: null }),
     f.string("serverAssignor", "0+", { nullable: "0+", default: null }),
-    f.array("topicPartitions", "0+", [
-      f.uuid("topicId", "0+"),
-      f.arrayOf("partitions", "int32", "0+"),
-    ], { nullable: "0+", default: null }),
+    f.array("topicPartitions", "0+", [f.uuid("topicId", "0+"), f.arrayOf("partitions", "int32", "0+")], {
+      nullable: "0+",
+      default: null,
+    }),
   ],
   response: [
     f.int32("throttleTimeMs", "0+"),
@@ -32,8 +29,9 @@ export const ConsumerGroupHeartbeat = api({
     f.string("memberId", "0+", { nullable: "0+", default: null }),
     f.int32("memberEpoch", "0+"),
     f.int32("heartbeatIntervalMs", "0+"),
-    f.struct("assignment", "0+", [
-      f.array("topicPartitions", "0+", topicPartitions),
-    ], { nullable: "0+", default: null }),
+    f.struct("assignment", "0+", [f.array("topicPartitions", "0+", topicPartitions)], {
+      nullable: "0+",
+      default: null,
+    }),
   ],
 });

@@ -8,10 +8,7 @@ export const CreateDelegationToken = api({
   request: [
     f.string("ownerPrincipalType", "3+", { nullable: "3+" }),
     f.string("ownerPrincipalName", "3+", { nullable: "3+" }),
-    f.array("renewers", "0+", [
-      f.string("principalType", "0+"),
-      f.string("principalName", "0+"),
-    ]),
+    f.array("renewers", "0+", [f.string("principalType", "0+"), f.string("principalName", "0+")]),
     f.int64("maxLifetimeMs", "0+"),
   ],
   response: [

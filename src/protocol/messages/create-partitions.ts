@@ -9,9 +9,7 @@ export const CreatePartitions = api({
     f.array("topics", "0+", [
       f.string("name", "0+"),
       f.int32("count", "0+"),
-      f.array("assignments", "0+", [
-        f.arrayOf("brokerIds", "int32", "0+"),
-      ], { nullable: "0+" }),
+      f.array("assignments", "0+", [f.arrayOf("brokerIds", "int32", "0+")], { nullable: "0+" }),
     ]),
     f.int32("timeoutMs", "0+"),
     f.bool("validateOnly", "0+"),

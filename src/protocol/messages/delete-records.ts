@@ -8,10 +8,7 @@ export const DeleteRecords = api({
   request: [
     f.array("topics", "0+", [
       f.string("name", "0+"),
-      f.array("partitions", "0+", [
-        f.int32("partitionIndex", "0+"),
-        f.int64("offset", "0+"),
-      ]),
+      f.array("partitions", "0+", [f.int32("partitionIndex", "0+"), f.int64("offset", "0+")]),
     ]),
     f.int32("timeoutMs", "0+"),
   ],

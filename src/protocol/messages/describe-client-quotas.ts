@@ -17,15 +17,17 @@ export const DescribeClientQuotas = api({
     f.int32("throttleTimeMs", "0+"),
     f.int16("errorCode", "0+"),
     f.string("errorMessage", "0+", { nullable: "0+" }),
-    f.array("entries", "0+", [
-      f.array("entity", "0+", [
-        f.string("entityType", "0+"),
-        f.string("entityName", "0+", { nullable: "0+" }),
-      ]),
-      f.array("values", "0+", [
-        f.string("key", "0+"),
-        f.float64("value", "0+"),
-      ]),
-    ], { nullable: "0+" }),
+    f.array(
+      "entries",
+      "0+",
+      [
+        f.array("entity", "0+", [
+          f.string("entityType", "0+"),
+          f.string("entityName", "0+", { nullable: "0+" }),
+        ]),
+        f.array("values", "0+", [f.string("key", "0+"), f.float64("value", "0+")]),
+      ],
+      { nullable: "0+" },
+    ),
   ],
 });

@@ -5,10 +5,7 @@ export const DescribeCluster = api({
   name: "DescribeCluster",
   versions: "0-1",
   flexible: "0+",
-  request: [
-    f.bool("includeClusterAuthorizedOperations", "0+"),
-    f.int8("endpointType", "1+", { default: 1 }),
-  ],
+  request: [f.bool("includeClusterAuthorizedOperations", "0+"), f.int8("endpointType", "1+", { default: 1 })],
   response: [
     f.int32("throttleTimeMs", "0+"),
     f.int16("errorCode", "0+"),

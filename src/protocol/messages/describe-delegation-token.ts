@@ -6,10 +6,9 @@ export const DescribeDelegationToken = api({
   versions: "1-3",
   flexible: "2+",
   request: [
-    f.array("owners", "0+", [
-      f.string("principalType", "0+"),
-      f.string("principalName", "0+"),
-    ], { nullable: "0+" }),
+    f.array("owners", "0+", [f.string("principalType", "0+"), f.string("principalName", "0+")], {
+      nullable: "0+",
+    }),
   ],
   response: [
     f.int16("errorCode", "0+"),
@@ -23,10 +22,7 @@ export const DescribeDelegationToken = api({
       f.int64("maxTimestamp", "0+"),
       f.string("tokenId", "0+"),
       f.bytes("hmac", "0+"),
-      f.array("renewers", "0+", [
-        f.string("principalType", "0+"),
-        f.string("principalName", "0+"),
-      ]),
+      f.array("renewers", "0+", [f.string("principalType", "0+"), f.string("principalName", "0+")]),
     ]),
     f.int32("throttleTimeMs", "0+"),
   ],

@@ -5,10 +5,7 @@ export const DescribeGroups = api({
   name: "DescribeGroups",
   versions: "0-5",
   flexible: "5+",
-  request: [
-    f.arrayOf("groups", "string", "0+"),
-    f.bool("includeAuthorizedOperations", "3+"),
-  ],
+  request: [f.arrayOf("groups", "string", "0+"), f.bool("includeAuthorizedOperations", "3+")],
   response: [
     f.int32("throttleTimeMs", "1+"),
     f.array("groups", "0+", [

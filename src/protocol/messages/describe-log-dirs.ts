@@ -6,10 +6,9 @@ export const DescribeLogDirs = api({
   versions: "1-4",
   flexible: "2+",
   request: [
-    f.array("topics", "0+", [
-      f.string("topic", "0+"),
-      f.arrayOf("partitions", "int32", "0+"),
-    ], { nullable: "0+" }),
+    f.array("topics", "0+", [f.string("topic", "0+"), f.arrayOf("partitions", "int32", "0+")], {
+      nullable: "0+",
+    }),
   ],
   response: [
     f.int32("throttleTimeMs", "0+"),

@@ -5,12 +5,7 @@ export const DescribeProducers = api({
   name: "DescribeProducers",
   versions: "0-0",
   flexible: "0+",
-  request: [
-    f.array("topics", "0+", [
-      f.string("name", "0+"),
-      f.arrayOf("partitionIndexes", "int32", "0+"),
-    ]),
-  ],
+  request: [f.array("topics", "0+", [f.string("name", "0+"), f.arrayOf("partitionIndexes", "int32", "0+")])],
   response: [
     f.int32("throttleTimeMs", "0+"),
     f.array("topics", "0+", [

@@ -16,9 +16,7 @@ export const DescribeQuorum = api({
   request: [
     f.array("topics", "0+", [
       f.string("topicName", "0+"),
-      f.array("partitions", "0+", [
-        f.int32("partitionIndex", "0+"),
-      ]),
+      f.array("partitions", "0+", [f.int32("partitionIndex", "0+")]),
     ]),
   ],
   response: [
@@ -39,11 +37,7 @@ export const DescribeQuorum = api({
     ]),
     f.array("nodes", "2+", [
       f.int32("nodeId", "2+"),
-      f.array("listeners", "2+", [
-        f.string("name", "2+"),
-        f.string("host", "2+"),
-        f.uint16("port", "2+"),
-      ]),
+      f.array("listeners", "2+", [f.string("name", "2+"), f.string("host", "2+"), f.uint16("port", "2+")]),
     ]),
   ],
 });

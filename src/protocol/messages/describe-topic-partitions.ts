@@ -6,14 +6,12 @@ export const DescribeTopicPartitions = api({
   versions: "0-0",
   flexible: "0+",
   request: [
-    f.array("topics", "0+", [
-      f.string("name", "0+"),
-    ]),
+    f.array("topics", "0+", [f.string("name", "0+")]),
     f.int32("responsePartitionLimit", "0+", { default: 2000 }),
-    f.struct("cursor", "0+", [
-      f.string("topicName", "0+"),
-      f.int32("partitionIndex", "0+"),
-    ], { nullable: "0+", default: null }),
+    f.struct("cursor", "0+", [f.string("topicName", "0+"), f.int32("partitionIndex", "0+")], {
+      nullable: "0+",
+      default: null,
+    }),
   ],
   response: [
     f.int32("throttleTimeMs", "0+"),
@@ -35,9 +33,9 @@ export const DescribeTopicPartitions = api({
       ]),
       f.int32("topicAuthorizedOperations", "0+", { default: -2147483648 }),
     ]),
-    f.struct("nextCursor", "0+", [
-      f.string("topicName", "0+"),
-      f.int32("partitionIndex", "0+"),
-    ], { nullable: "0+", default: null }),
+    f.struct("nextCursor", "0+", [f.string("topicName", "0+"), f.int32("partitionIndex", "0+")], {
+      nullable: "0+",
+      default: null,
+    }),
   ],
 });

@@ -7,10 +7,9 @@ export const ElectLeaders = api({
   flexible: "2+",
   request: [
     f.int8("electionType", "1+"),
-    f.array("topicPartitions", "0+", [
-      f.string("topic", "0+"),
-      f.arrayOf("partitions", "int32", "0+"),
-    ], { nullable: "0+" }),
+    f.array("topicPartitions", "0+", [f.string("topic", "0+"), f.arrayOf("partitions", "int32", "0+")], {
+      nullable: "0+",
+    }),
     f.int32("timeoutMs", "0+", { default: 60000 }),
   ],
   response: [

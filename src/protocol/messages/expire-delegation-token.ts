@@ -5,13 +5,6 @@ export const ExpireDelegationToken = api({
   name: "ExpireDelegationToken",
   versions: "1-2",
   flexible: "2+",
-  request: [
-    f.bytes("hmac", "0+"),
-    f.int64("expiryTimePeriodMs", "0+"),
-  ],
-  response: [
-    f.int16("errorCode", "0+"),
-    f.int64("expiryTimestampMs", "0+"),
-    f.int32("throttleTimeMs", "0+"),
-  ],
+  request: [f.bytes("hmac", "0+"), f.int64("expiryTimePeriodMs", "0+")],
+  response: [f.int16("errorCode", "0+"), f.int64("expiryTimestampMs", "0+"), f.int32("throttleTimeMs", "0+")],
 });

@@ -5,11 +5,7 @@ export const FindCoordinator = api({
   name: "FindCoordinator",
   versions: "0-6",
   flexible: "3+",
-  request: [
-    f.string("key", "0-3"),
-    f.int8("keyType", "1+"),
-    f.arrayOf("coordinatorKeys", "string", "4+"),
-  ],
+  request: [f.string("key", "0-3"), f.int8("keyType", "1+"), f.arrayOf("coordinatorKeys", "string", "4+")],
   response: [
     f.int32("throttleTimeMs", "1+"),
     f.int16("errorCode", "0-3"),

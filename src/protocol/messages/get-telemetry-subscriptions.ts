@@ -5,9 +5,7 @@ export const GetTelemetrySubscriptions = api({
   name: "GetTelemetrySubscriptions",
   versions: "0-0",
   flexible: "0+",
-  request: [
-    f.uuid("clientInstanceId", "0+"),
-  ],
+  request: [f.uuid("clientInstanceId", "0+")],
   response: [
     f.int32("throttleTimeMs", "0+"),
     f.int16("errorCode", "0+"),

@@ -11,8 +11,5 @@ export const Heartbeat = api({
     f.string("memberId", "0+"),
     f.string("groupInstanceId", "3+", { nullable: "3+", default: null }),
   ],
-  response: [
-    f.int32("throttleTimeMs", "1+"),
-    f.int16("errorCode", "0+"),
-  ],
+  response: [f.int32("throttleTimeMs", "1+"), f.int16("errorCode", "0+")],
 });

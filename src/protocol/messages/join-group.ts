@@ -12,10 +12,7 @@ export const JoinGroup = api({
     f.string("memberId", "0+"),
     f.string("groupInstanceId", "5+", { nullable: "5+", default: null }),
     f.string("protocolType", "0+"),
-    f.array("protocols", "0+", [
-      f.string("name", "0+"),
-      f.bytes("metadata", "0+"),
-    ]),
+    f.array("protocols", "0+", [f.string("name", "0+"), f.bytes("metadata", "0+")]),
     f.string("reason", "8+", { nullable: "8+", default: null }),
   ],
   response: [

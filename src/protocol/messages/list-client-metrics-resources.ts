@@ -5,14 +5,10 @@ export const ListClientMetricsResources = api({
   name: "ListClientMetricsResources",
   versions: "0-0",
   flexible: "0+",
-  request: [
-
-  ],
+  request: [],
   response: [
     f.int32("throttleTimeMs", "0+"),
     f.int16("errorCode", "0+"),
-    f.array("clientMetricsResources", "0+", [
-      f.string("name", "0+"),
-    ]),
+    f.array("clientMetricsResources", "0+", [f.string("name", "0+")]),
   ],
 });

@@ -5,10 +5,7 @@ export const ListGroups = api({
   name: "ListGroups",
   versions: "0-5",
   flexible: "3+",
-  request: [
-    f.arrayOf("statesFilter", "string", "4+"),
-    f.arrayOf("typesFilter", "string", "5+"),
-  ],
+  request: [f.arrayOf("statesFilter", "string", "4+"), f.arrayOf("typesFilter", "string", "5+")],
   response: [
     f.int32("throttleTimeMs", "1+"),
     f.int16("errorCode", "0+"),

@@ -7,10 +7,10 @@ export const ListPartitionReassignments = api({
   flexible: "0+",
   request: [
     f.int32("timeoutMs", "0+", { default: 60000 }),
-    f.array("topics", "0+", [
-      f.string("name", "0+"),
-      f.arrayOf("partitionIndexes", "int32", "0+"),
-    ], { nullable: "0+", default: null }),
+    f.array("topics", "0+", [f.string("name", "0+"), f.arrayOf("partitionIndexes", "int32", "0+")], {
+      nullable: "0+",
+      default: null,
+    }),
   ],
   response: [
     f.int32("throttleTimeMs", "0+"),

@@ -6,10 +6,9 @@ export const Metadata = api({
   versions: "0-12",
   flexible: "9+",
   request: [
-    f.array("topics", "0+", [
-      f.uuid("topicId", "10+"),
-      f.string("name", "0+", { nullable: "10+" }),
-    ], { nullable: "1+" }),
+    f.array("topics", "0+", [f.uuid("topicId", "10+"), f.string("name", "0+", { nullable: "10+" })], {
+      nullable: "1+",
+    }),
     f.bool("allowAutoTopicCreation", "4+", { default: true }),
     f.bool("includeClusterAuthorizedOperations", "8-10"),
     f.bool("includeTopicAuthorizedOperations", "8+"),

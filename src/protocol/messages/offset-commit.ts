@@ -26,10 +26,7 @@ export const OffsetCommit = api({
     f.int32("throttleTimeMs", "3+"),
     f.array("topics", "0+", [
       f.string("name", "0+"),
-      f.array("partitions", "0+", [
-        f.int32("partitionIndex", "0+"),
-        f.int16("errorCode", "0+"),
-      ]),
+      f.array("partitions", "0+", [f.int32("partitionIndex", "0+"), f.int16("errorCode", "0+")]),
     ]),
   ],
 });

@@ -9,9 +9,7 @@ export const OffsetDelete = api({
     f.string("groupId", "0+"),
     f.array("topics", "0+", [
       f.string("name", "0+"),
-      f.array("partitions", "0+", [
-        f.int32("partitionIndex", "0+"),
-      ]),
+      f.array("partitions", "0+", [f.int32("partitionIndex", "0+")]),
     ]),
   ],
   response: [
@@ -19,10 +17,7 @@ export const OffsetDelete = api({
     f.int32("throttleTimeMs", "0+"),
     f.array("topics", "0+", [
       f.string("name", "0+"),
-      f.array("partitions", "0+", [
-        f.int32("partitionIndex", "0+"),
-        f.int16("errorCode", "0+"),
-      ]),
+      f.array("partitions", "0+", [f.int32("partitionIndex", "0+"), f.int16("errorCode", "0+")]),
     ]),
   ],
 });

@@ -7,18 +7,16 @@ export const OffsetFetch = api({
   flexible: "6+",
   request: [
     f.string("groupId", "0-7"),
-    f.array("topics", "0-7", [
-      f.string("name", "0-7"),
-      f.arrayOf("partitionIndexes", "int32", "0-7"),
-    ], { nullable: "2-7" }),
+    f.array("topics", "0-7", [f.string("name", "0-7"), f.arrayOf("partitionIndexes", "int32", "0-7")], {
+      nullable: "2-7",
+    }),
     f.array("groups", "8+", [
       f.string("groupId", "8+"),
       f.string("memberId", "9+", { nullable: "9+", default: null }),
       f.int32("memberEpoch", "9+", { default: -1 }),
-      f.array("topics", "8+", [
-        f.string("name", "8+"),
-        f.arrayOf("partitionIndexes", "int32", "8+"),
-      ], { nullable: "8+" }),
+      f.array("topics", "8+", [f.string("name", "8+"), f.arrayOf("partitionIndexes", "int32", "8+")], {
+        nullable: "8+",
+      }),
     ]),
     f.bool("requireStable", "7+", { default: false }),
   ],

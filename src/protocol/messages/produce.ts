@@ -32,18 +32,25 @@ export const Produce = api({
           f.string("batchIndexErrorMessage", "8+", { nullable: "8+", default: null }),
         ]),
         f.string("errorMessage", "8+", { nullable: "8+", default: null }),
-        f.struct("currentLeader", "10+", [
-          f.int32("leaderId", "10+", { default: -1 }),
-          f.int32("leaderEpoch", "10+", { default: -1 }),
-        ], { tag: 0 }),
+        f.struct(
+          "currentLeader",
+          "10+",
+          [f.int32("leaderId", "10+", { default: -1 }), f.int32("leaderEpoch", "10+", { default: -1 })],
+          { tag: 0 },
+        ),
       ]),
     ]),
     f.int32("throttleTimeMs", "1+"),
-    f.array("nodeEndpoints", "10+", [
-      f.int32("nodeId", "10+"),
-      f.string("host", "10+"),
-      f.int32("port", "10+"),
-      f.string("rack", "10+", { nullable: "10+", default: null }),
-    ], { tag: 0 }),
+    f.array(
+      "nodeEndpoints",
+      "10+",
+      [
+        f.int32("nodeId", "10+"),
+        f.string("host", "10+"),
+        f.int32("port", "10+"),
+        f.string("rack", "10+", { nullable: "10+", default: null }),
+      ],
+      { tag: 0 },
+    ),
   ],
 });

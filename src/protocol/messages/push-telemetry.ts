@@ -12,8 +12,5 @@ export const PushTelemetry = api({
     f.int8("compressionType", "0+"),
     f.bytes("metrics", "0+"),
   ],
-  response: [
-    f.int32("throttleTimeMs", "0+"),
-    f.int16("errorCode", "0+"),
-  ],
+  response: [f.int32("throttleTimeMs", "0+"), f.int16("errorCode", "0+")],
 });

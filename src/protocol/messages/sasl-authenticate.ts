@@ -5,9 +5,7 @@ export const SaslAuthenticate = api({
   name: "SaslAuthenticate",
   versions: "0-2",
   flexible: "2+",
-  request: [
-    f.bytes("authBytes", "0+"),
-  ],
+  request: [f.bytes("authBytes", "0+")],
   response: [
     f.int16("errorCode", "0+"),
     f.string("errorMessage", "0+", { nullable: "0+" }),

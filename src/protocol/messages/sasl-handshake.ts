@@ -5,11 +5,6 @@ export const SaslHandshake = api({
   name: "SaslHandshake",
   versions: "0-1",
   flexible: "none",
-  request: [
-    f.string("mechanism", "0+"),
-  ],
-  response: [
-    f.int16("errorCode", "0+"),
-    f.arrayOf("mechanisms", "string", "0+"),
-  ],
+  request: [f.string("mechanism", "0+")],
+  response: [f.int16("errorCode", "0+"), f.arrayOf("mechanisms", "string", "0+")],
 });

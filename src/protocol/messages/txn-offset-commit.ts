@@ -27,10 +27,7 @@ export const TxnOffsetCommit = api({
     f.int32("throttleTimeMs", "0+"),
     f.array("topics", "0+", [
       f.string("name", "0+"),
-      f.array("partitions", "0+", [
-        f.int32("partitionIndex", "0+"),
-        f.int16("errorCode", "0+"),
-      ]),
+      f.array("partitions", "0+", [f.int32("partitionIndex", "0+"), f.int16("errorCode", "0+")]),
     ]),
   ],
 });

@@ -5,9 +5,7 @@ export const UnregisterBroker = api({
   name: "UnregisterBroker",
   versions: "0-0",
   flexible: "0+",
-  request: [
-    f.int32("brokerId", "0+"),
-  ],
+  request: [f.int32("brokerId", "0+")],
   response: [
     f.int32("throttleTimeMs", "0+"),
     f.int16("errorCode", "0+"),

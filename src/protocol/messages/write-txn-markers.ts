@@ -10,10 +10,7 @@ export const WriteTxnMarkers = api({
       f.int64("producerId", "0+"),
       f.int16("producerEpoch", "0+"),
       f.bool("transactionResult", "0+"),
-      f.array("topics", "0+", [
-        f.string("name", "0+"),
-        f.arrayOf("partitionIndexes", "int32", "0+"),
-      ]),
+      f.array("topics", "0+", [f.string("name", "0+"), f.arrayOf("partitionIndexes", "int32", "0+")]),
       f.int32("coordinatorEpoch", "0+"),
     ]),
   ],
@@ -22,10 +19,7 @@ export const WriteTxnMarkers = api({
       f.int64("producerId", "0+"),
       f.array("topics", "0+", [
         f.string("name", "0+"),
-        f.array("partitions", "0+", [
-          f.int32("partitionIndex", "0+"),
-          f.int16("errorCode", "0+"),
-        ]),
+        f.array("partitions", "0+", [f.int32("partitionIndex", "0+"), f.int16("errorCode", "0+")]),
       ]),
     ]),
   ],

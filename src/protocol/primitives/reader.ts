@@ -31,7 +31,10 @@ export class Reader {
 
   ensure(n: number): void {
     if (this.pos + n > this.end) {
-      throw new ProtocolError("truncated", `need ${n} bytes at position ${this.pos}, have ${this.end - this.pos}`);
+      throw new ProtocolError(
+        "truncated",
+        `need ${n} bytes at position ${this.pos}, have ${this.end - this.pos}`,
+      );
     }
   }
 
@@ -92,7 +95,8 @@ export class Reader {
     let result = 0;
     let shift = 0;
     for (let i = 0; i < 5; i++) {
-      if (this.pos >= this.end) throw new ProtocolError("truncated", "varint runs past the end of the buffer");
+      if (this.pos >= this.end)
+        throw new ProtocolError("truncated", "varint runs past the end of the buffer");
       const b = this.buf[this.pos++]!;
       result |= (b & 0x7f) << shift;
       if ((b & 0x80) === 0) return result >>> 0;
@@ -114,7 +118,8 @@ export class Reader {
     let shift = 0;
     let i = 0;
     for (; i < 4; i++) {
-      if (this.pos >= this.end) throw new ProtocolError("truncated", "varlong runs past the end of the buffer");
+      if (this.pos >= this.end)
+        throw new ProtocolError("truncated", "varlong runs past the end of the buffer");
       const b = this.buf[this.pos++]!;
       lo |= (b & 0x7f) << shift;
       if ((b & 0x80) === 0) return BigInt(lo >>> 0);
@@ -123,7 +128,8 @@ export class Reader {
     let result = BigInt(lo >>> 0);
     let bshift = 28n;
     for (; i < 10; i++) {
-      if (this.pos >= this.end) throw new ProtocolError("truncated", "varlong runs past the end of the buffer");
+      if (this.pos >= this.end)
+        throw new ProtocolError("truncated", "varlong runs past the end of the buffer");
       const b = this.buf[this.pos++]!;
       result |= BigInt(b & 0x7f) << bshift;
       if ((b & 0x80) === 0) return BigInt.asUintN(64, result);
@@ -242,7 +248,10 @@ export class Reader {
     const n = this.int32();
     if (n < -1) throw new ProtocolError("negative-length", `array has negative length ${n}`);
     if (n > this.end - this.pos) {
-      throw new ProtocolError("length-past-end", `array of ${n} elements cannot fit in ${this.end - this.pos} bytes`);
+      throw new ProtocolError(
+        "length-past-end",
+        `array of ${n} elements cannot fit in ${this.end - this.pos} bytes`,
+      );
     }
     return n;
   }
@@ -251,7 +260,10 @@ export class Reader {
   compactArrayLength(): number {
     const n = this.uvarint() - 1;
     if (n > this.end - this.pos) {
-      throw new ProtocolError("length-past-end", `array of ${n} elements cannot fit in ${this.end - this.pos} bytes`);
+      throw new ProtocolError(
+        "length-past-end",
+        `array of ${n} elements cannot fit in ${this.end - this.pos} bytes`,
+      );
     }
     return n;
   }

@@ -181,7 +181,8 @@ export class Writer {
 
   string(s: string): this {
     this.utf8(s, (n) => {
-      if (n > 0x7fff) throw new ProtocolError("invalid-value", `string of ${n} bytes is too long for an int16 length`);
+      if (n > 0x7fff)
+        throw new ProtocolError("invalid-value", `string of ${n} bytes is too long for an int16 length`);
       this.int16(n);
     });
     return this;

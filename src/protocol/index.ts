@@ -1,0 +1,8 @@
+/** brook/protocol: the Kafka wire format, shared by Brook's broker and client. Pure functions over bytes. */
+export * from "./errors.js";
+export * from "./frame.js";
+export * from "./messages/index.js";
+export * from "./primitives/reader.js";
+export * from "./primitives/writer.js";
+export * from "./records/batch-header.js";
+export * from "./schema.js";
