@@ -165,8 +165,8 @@ function esc(s: string): string {
   return s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 }
 
-function cell(v: number, unit: string): string {
-  if (!Number.isFinite(v)) return String(v);
+function cell(v: number | null, unit: string): string {
+  if (v === null || !Number.isFinite(v)) return "—";
   const a = Math.abs(v);
   const txt =
     a === 0

@@ -1,0 +1,444 @@
+/**
+ * Protocol suite: the wire codec's speed, beside KafkaJS 2.2.4's own encoders/decoders of the same
+ * messages, measured in the same run.
+ *
+ * - Produce request (~1 MiB, v7 like KafkaJS, and v11 flexible): encode and decode with record
+ *   batches as opaque bytes (the broker's path); encode from messages (record batches + frame)
+ *   beside KafkaJS, which always builds batches from messages.
+ * - Fetch response (~1 MiB over 8 partitions, v11 like KafkaJS): encode and decode with opaque
+ *   records; decode including every record, beside KafkaJS, which always decodes records.
+ * - CRC-32C: @node-rs/crc32 (Brook's choice) beside plain-JS implementations and KafkaJS's.
+ * - Compression: each codec's compress/decompress of a 1 MiB batch of 1 KiB JSON records, beside
+ *   KafkaJS's gzip, and beside the underlying library called directly (the limit) for the others.
+ * - Record batch v2 encode/decode (1 MiB, 1 KiB records) beside KafkaJS's RecordBatch.
+ */
+import { crc32c } from "@node-rs/crc32";
+import { crc32cSlicing8, crc32cTable } from "../crc32c-js.js";
+import { jsonMessages } from "../data.js";
+import type { BenchContext } from "../harness.js";
+import { kafkajs } from "../peers.js";
+import { barChart } from "../report.js";
+import { measureThroughput, sampleNote, type ThroughputResult } from "../timing.js";
+import {
+  decodeRequest,
+  decodeResponse,
+  encodeRequest,
+  encodeRequestChunks,
+  encodeResponse,
+  encodeResponseChunks,
+} from "../../src/protocol/frame.js";
+import { apiByKey, Fetch, Produce } from "../../src/protocol/messages/index.js";
+
+const KJS = "KafkaJS 2.2.4";
+const MiB = 1024 * 1024;
+
+interface Row {
+  group: string;
+  label: string;
+  impl: string;
+  mbPerSec: number;
+}
+
+function us(r: ThroughputResult): string {
+  const v = r.nsPerOp / 1000;
+  return `${v < 10 ? v.toFixed(2) : v.toFixed(0)} µs per message`;
+}
+
+function fmtBytes(n: number): string {
+  return n >= MiB ? `${(n / MiB).toFixed(2)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
+}
+
+/** Loads a module that may not exist yet (another engineer is writing it). */
+async function optionalImport<T>(relPath: string): Promise<T | null> {
+  const spec = new URL(relPath, import.meta.url).href;
+  try {
+    return (await import(spec)) as T;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ERR_MODULE_NOT_FOUND" || /Cannot find module/.test(String(err))) return null;
+    throw err;
+  }
+}
+
+export default async function run(ctx: BenchContext): Promise<void> {
+  const rows: Row[] = [];
+  const kjs = kafkajs();
+  const req = kjs.require;
+  const kjsProduceV7 = req("./src/protocol/requests/produce/v7/request.js");
+  const kjsRequestFrame = req("./src/protocol/request.js");
+  const kjsFetchV11 = req("./src/protocol/requests/fetch/v11/response.js");
+  const kjsCrc32C = req("./src/protocol/recordBatch/crc32C/index.js") as (b: Buffer) => number;
+
+  const measure = async (
+    label: string,
+    fn: () => unknown,
+    bytes: number,
+    opts: { group: string; impl: string },
+  ): Promise<ThroughputResult> => {
+    const r = await measureThroughput(ctx, `${label} — ${opts.impl}`, fn, { bytesPerOp: bytes });
+    rows.push({ group: opts.group, label, impl: opts.impl, mbPerSec: r.mbPerSec });
+    return r;
+  };
+
+  // ------------------------------------------------------------------------------------------
+  // Fixtures: 1 KiB JSON records. KafkaJS encodes the Produce request from messages; Brook decodes
+  // those very bytes, so both sides work on identical record batches.
+  const partitions = 4;
+  const perPartition = 256;
+  const messages = jsonMessages(partitions * perPartition, 1000);
+  const topicData = [
+    {
+      topic: "bench-topic",
+      partitions: Array.from({ length: partitions }, (_, p) => ({
+        partition: p,
+        messages: messages.slice(p * perPartition, (p + 1) * perPartition),
+      })),
+    },
+  ];
+  const kjsEncodeProduce = async (): Promise<Buffer> =>
+    (
+      await kjsRequestFrame({
+        correlationId: 1,
+        clientId: "bench",
+        request: kjsProduceV7({ acks: -1, timeout: 30000, topicData }),
+      })
+    ).buffer;
+  const produceFrame = await kjsEncodeProduce();
+  const produceSize = produceFrame.length;
+  const decoded = decodeRequest(produceFrame.subarray(4), apiByKey);
+  const produceBody = decoded.body;
+  const batches: Buffer[] = produceBody.topicData[0].partitionData.map((p: { records: Buffer }) => p.records);
+  const brookFrame = encodeRequest(Produce, 7, 1, "bench", produceBody);
+  const sameBytes = brookFrame.equals(produceFrame);
+  ctx.progress(
+    `fixtures: Produce v7 request ${fmtBytes(produceSize)} (${partitions} partitions × ${perPartition} records of ~1 KiB); ` +
+      `Brook re-encodes KafkaJS's frame ${sameBytes ? "byte-identically" : "DIFFERENTLY (check!)"}`,
+  );
+
+  // ---- Produce request, records opaque
+  const frameV7 = produceFrame.subarray(4);
+  const frameV11 = encodeRequest(Produce, 11, 1, "bench", produceBody).subarray(4);
+  let r = await measure(
+    "Produce v7 request decode (records opaque)",
+    () => decodeRequest(frameV7, apiByKey),
+    produceSize,
+    {
+      group: "Produce request",
+      impl: "Brook",
+    },
+  );
+  ctx.record({
+    name: `Produce v7 request decode, ${fmtBytes(produceSize)}, records opaque`,
+    value: r.mbPerSec,
+    unit: "MB/s",
+    notes: `${sampleNote(r)}; ${us(r)}; record batches are zero-copy slices, so MB/s is nominal; no peer: KafkaJS has no request decoder`,
+  });
+  r = await measure(
+    "Produce v11 request decode (records opaque)",
+    () => decodeRequest(frameV11, apiByKey),
+    frameV11.length,
+    {
+      group: "Produce request",
+      impl: "Brook",
+    },
+  );
+  ctx.record({
+    name: `Produce v11 (flexible) request decode, ${fmtBytes(frameV11.length)}, records opaque`,
+    value: r.mbPerSec,
+    unit: "MB/s",
+    notes: `${sampleNote(r)}; ${us(r)}; the version librdkafka and the Java client send`,
+  });
+  r = await measure(
+    "Produce v7 request encode (batches pre-encoded)",
+    () => encodeRequestChunks(Produce, 7, 1, "bench", produceBody),
+    produceSize,
+    { group: "Produce request", impl: "Brook" },
+  );
+  ctx.record({
+    name: `Produce v7 request encode, ${fmtBytes(produceSize)}, batches pre-encoded`,
+    value: r.mbPerSec,
+    unit: "MB/s",
+    notes: `${sampleNote(r)}; ${us(r)}; frame as chunks for writev (batches not copied); no like-for-like peer (KafkaJS always encodes from messages)`,
+  });
+
+  // ---- Fetch response: 8 partitions × 4 batches of 32 records (~1 MiB), v11
+  const fetchPartitions = 8;
+  const fetchMsgs = jsonMessages(fetchPartitions * 4 * 32, 1000, 7);
+  const fetchTopicData = [
+    {
+      topic: "bench-topic",
+      partitions: Array.from({ length: fetchPartitions * 4 }, (_, i) => ({
+        partition: i,
+        messages: fetchMsgs.slice(i * 32, (i + 1) * 32),
+      })),
+    },
+  ];
+  const fetchSource = decodeRequest(
+    (
+      await kjsRequestFrame({
+        correlationId: 2,
+        clientId: "bench",
+        request: kjsProduceV7({ acks: -1, timeout: 30000, topicData: fetchTopicData }),
+      })
+    ).buffer.subarray(4),
+    apiByKey,
+  ).body;
+  const fetchBatches: Buffer[] = fetchSource.topicData[0].partitionData.map((p: { records: Buffer }) =>
+    Buffer.from(p.records),
+  );
+  const fetchBody = {
+    throttleTimeMs: 0,
+    errorCode: 0,
+    sessionId: 0,
+    responses: [
+      {
+        topic: "bench-topic",
+        partitions: Array.from({ length: fetchPartitions }, (_, p) => {
+          const bs = fetchBatches.slice(p * 4, (p + 1) * 4);
+          let offset = 0n;
+          for (const b of bs) {
+            b.writeBigInt64BE(offset, 0); // base offset (outside the CRC)
+            offset += 32n;
+          }
+          return {
+            partitionIndex: p,
+            errorCode: 0,
+            highWatermark: 128n,
+            lastStableOffset: 128n,
+            logStartOffset: 0n,
+            abortedTransactions: [],
+            preferredReadReplica: -1,
+            records: Buffer.concat(bs),
+          };
+        }),
+      },
+    ],
+  };
+  const fetchFrame = encodeResponse(Fetch, 11, 2, fetchBody);
+  const fetchSize = fetchFrame.length;
+  const fetchNoSize = fetchFrame.subarray(4);
+  const fetchPayload = fetchFrame.subarray(8); // what KafkaJS's decode() receives (after correlation id)
+  const kjsCheck = await kjsFetchV11.decode(fetchPayload);
+  const kjsRecords = kjsCheck.responses[0].partitions.reduce(
+    (n: number, p: { messages: unknown[] }) => n + p.messages.length,
+    0,
+  );
+  ctx.progress(
+    `fixtures: Fetch v11 response ${fmtBytes(fetchSize)}, KafkaJS decodes it to ${kjsRecords} records`,
+  );
+
+  r = await measure(
+    "Fetch v11 response encode (records opaque)",
+    () => encodeResponseChunks(Fetch, 11, 2, fetchBody),
+    fetchSize,
+    {
+      group: "Fetch response",
+      impl: "Brook",
+    },
+  );
+  ctx.record({
+    name: `Fetch v11 response encode, ${fmtBytes(fetchSize)}, records opaque`,
+    value: r.mbPerSec,
+    unit: "MB/s",
+    notes: `${sampleNote(r)}; ${us(r)}; chunks for writev, as the broker sends it (records not copied); no peer: KafkaJS has no response encoder`,
+  });
+  r = await measure(
+    "Fetch v11 response decode (records opaque)",
+    () => decodeResponse(Fetch, 11, fetchNoSize),
+    fetchSize,
+    {
+      group: "Fetch response",
+      impl: "Brook",
+    },
+  );
+  ctx.record({
+    name: `Fetch v11 response decode, ${fmtBytes(fetchSize)}, records opaque`,
+    value: r.mbPerSec,
+    unit: "MB/s",
+    notes: `${sampleNote(r)}; ${us(r)}; records left as zero-copy slices, so MB/s is nominal; KafkaJS always decodes records (see the row with records)`,
+  });
+  const kjsFetch = await measure(
+    "Fetch v11 response decode incl. records",
+    () => kjsFetchV11.decode(fetchPayload),
+    fetchSize,
+    {
+      group: "Fetch response",
+      impl: KJS,
+    },
+  );
+
+  // ---- Record batches (Brook's record-batch codec, being written in parallel)
+  const recordBatchMod = await optionalImport<any>("../../src/protocol/records/record-batch.js");
+  await recordBatchSection(ctx, recordBatchMod, {
+    measure,
+    kjsFetch,
+    fetchSize,
+    fetchNoSize,
+    fetchPartitions,
+    produceSize,
+    produceBody,
+    topicData,
+    kjsEncodeProduce,
+    batches,
+    messages: messages.slice(0, perPartition * partitions),
+    req,
+  });
+
+  // ------------------------------------------------------------------------------------------
+  // CRC-32C
+  const crcBig = Buffer.concat(batches).subarray(0, MiB);
+  const crcSmall = crcBig.subarray(0, 16 * 1024);
+  const crcRows: { label: string; impl: string; gbPerSec: number }[] = [];
+  const crcMeasure = async (label: string, impl: string, fn: () => unknown, bytes: number) => {
+    const res = await measureThroughput(ctx, `CRC-32C ${label} — ${impl}`, fn, { bytesPerOp: bytes });
+    crcRows.push({ label, impl, gbPerSec: res.gbPerSec });
+    return res;
+  };
+  const nativeBig = await crcMeasure("1 MiB", "@node-rs/crc32 (Brook)", () => crc32c(crcBig), crcBig.length);
+  const tableBig = await crcMeasure("1 MiB", "plain-JS table", () => crc32cTable(crcBig), crcBig.length);
+  const slicingBig = await crcMeasure(
+    "1 MiB",
+    "plain-JS slicing-by-8",
+    () => crc32cSlicing8(crcBig),
+    crcBig.length,
+  );
+  const kjsBig = await crcMeasure("1 MiB", `${KJS} crc32C`, () => kjsCrc32C(crcBig), crcBig.length);
+  const nativeSmall = await crcMeasure(
+    "16 KiB",
+    "@node-rs/crc32 (Brook)",
+    () => crc32c(crcSmall),
+    crcSmall.length,
+  );
+  const tableSmall = await crcMeasure(
+    "16 KiB",
+    "plain-JS table",
+    () => crc32cTable(crcSmall),
+    crcSmall.length,
+  );
+  ctx.record({
+    name: "CRC-32C of a 1 MiB buffer, @node-rs/crc32 (Brook's choice)",
+    value: nativeBig.gbPerSec,
+    unit: "GB/s",
+    peer: { name: "plain-JS table (bench/crc32c-js.ts)", value: tableBig.gbPerSec },
+    notes: sampleNote(nativeBig),
+  });
+  ctx.record({
+    name: "CRC-32C of 16 KiB buffers, @node-rs/crc32 (Brook's choice)",
+    value: nativeSmall.gbPerSec,
+    unit: "GB/s",
+    peer: { name: "plain-JS table (bench/crc32c-js.ts)", value: tableSmall.gbPerSec },
+    notes: `${sampleNote(nativeSmall)}; a typical producer batch size, so the native call overhead shows`,
+  });
+  ctx.record({
+    name: "CRC-32C of a 1 MiB buffer, plain-JS slicing-by-8 (bench/crc32c-js.ts)",
+    value: slicingBig.gbPerSec,
+    unit: "GB/s",
+    peer: { name: `${KJS} crc32C (byte table)`, value: kjsBig.gbPerSec },
+    notes: `${sampleNote(slicingBig)}; what a pure-JS implementation can reach`,
+  });
+  ctx.chart?.({
+    name: "crc32c",
+    title: "CRC-32C throughput (GB/s)",
+    spec: barChart({
+      title: "CRC-32C throughput (GB/s, higher is better)",
+      data: crcRows.map((x) => ({ buffer: x.label, impl: x.impl, gbPerSec: x.gbPerSec })),
+      category: "impl",
+      value: "gbPerSec",
+      valueTitle: "GB/s",
+      color: "buffer",
+      horizontal: true,
+    }),
+  });
+
+  // ------------------------------------------------------------------------------------------
+  // Compression codecs
+  const compressionMod = await optionalImport<any>("../../src/protocol/compression/index.js");
+  await compressionSection(ctx, compressionMod, batches, req);
+
+  // ------------------------------------------------------------------------------------------
+  ctx.chart?.({
+    name: "codec-throughput",
+    title: "Wire codec throughput (MB/s, log scale)",
+    spec: barChart({
+      title: "Produce/Fetch/record-batch codec throughput (MB/s, log scale, higher is better)",
+      data: rows
+        .filter((x) => x.group !== "Compression")
+        .map((x) => ({ measure: x.label, impl: x.impl, mbPerSec: x.mbPerSec })),
+      category: "measure",
+      value: "mbPerSec",
+      valueTitle: "MB/s",
+      color: "impl",
+      horizontal: true,
+      logScale: true,
+    }),
+  });
+}
+
+// ----------------------------------------------------------------------------------------------
+
+interface RecordBatchDeps {
+  measure: (
+    label: string,
+    fn: () => unknown,
+    bytes: number,
+    opts: { group: string; impl: string },
+  ) => Promise<ThroughputResult>;
+  kjsFetch: ThroughputResult;
+  fetchSize: number;
+  fetchNoSize: Buffer;
+  fetchPartitions: number;
+  produceSize: number;
+  produceBody: any;
+  topicData: unknown;
+  kjsEncodeProduce: () => Promise<Buffer>;
+  batches: Buffer[];
+  messages: ReturnType<typeof jsonMessages>;
+  req: NodeJS.Require;
+}
+
+async function recordBatchSection(ctx: BenchContext, mod: any, d: RecordBatchDeps): Promise<void> {
+  const kjsProduce = await d.measure(
+    "Produce v7 request encode from messages",
+    d.kjsEncodeProduce,
+    d.produceSize,
+    {
+      group: "Produce request",
+      impl: KJS,
+    },
+  );
+  if (!mod || typeof mod.encodeRecordBatch !== "function" || typeof mod.decodeRecordBatch !== "function") {
+    const why = "Brook's record-batch codec (src/protocol/records/record-batch.ts) is not available yet";
+    ctx.progress(`record batches: ${why}; recording KafkaJS's figures alone`);
+    ctx.record({
+      name: `Fetch v11 response decode incl. records, ${fmtBytes(d.fetchSize)} — ${KJS} only`,
+      value: d.kjsFetch.mbPerSec,
+      unit: "MB/s",
+      notes: `${sampleNote(d.kjsFetch)}; Brook's like-for-like figure pending: ${why}`,
+    });
+    ctx.record({
+      name: `Produce v7 request encode from messages, ${fmtBytes(d.produceSize)} — ${KJS} only`,
+      value: kjsProduce.mbPerSec,
+      unit: "MB/s",
+      notes: `${sampleNote(kjsProduce)}; Brook's like-for-like figure pending: ${why}`,
+    });
+    return;
+  }
+  throw new Error("record-batch bench not wired to the codec's API yet");
+}
+
+async function compressionSection(
+  ctx: BenchContext,
+  mod: any,
+  batches: Buffer[],
+  _req: NodeJS.Require,
+): Promise<void> {
+  if (!mod || typeof mod.compress !== "function") {
+    const why =
+      "codecs not available yet: Brook's compression module (src/protocol/compression/index.ts) is missing";
+    ctx.progress(why);
+    ctx.record({ name: "Compression codecs", value: Number.NaN, unit: "MB/s", notes: why });
+    return;
+  }
+  void batches;
+  throw new Error("compression bench not wired to the codec's API yet");
+}
