@@ -6,3 +6,6 @@ export * from "./primitives/reader.js";
 export * from "./primitives/writer.js";
 export * from "./records/batch-header.js";
 export * from "./schema.js";
+export * from "./embedded/consumer-protocol.js";
+export * from "./error-codes.js";
+export * from "./murmur2.js";
