@@ -67,7 +67,12 @@ export async function renderSvg(spec: Record<string, unknown>): Promise<string> 
   const full = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     background: "white",
-    config: { font: "sans-serif", axis: { labelLimit: 320 } },
+    config: {
+      font: "sans-serif",
+      axis: { labelLimit: 640 },
+      axisY: { labelLimit: 640 },
+      axisX: { labelLimit: 640 },
+    },
     ...spec,
   };
   const compiled = vegaLite.compile(full as any).spec;
@@ -109,15 +114,18 @@ export function barChart(opts: {
     { field: opts.value, format: ".4~g" },
     ...(opts.color ? [{ field: opts.color }] : []),
   ];
-  const bars = { mark: { type: "bar", tooltip: true }, encoding: enc };
+  // Bars need a zero baseline, which a log scale lacks: log charts are dot plots instead.
+  const bars = opts.logScale
+    ? { mark: { type: "circle", size: 90, opacity: 0.9, tooltip: true }, encoding: enc }
+    : { mark: { type: "bar", tooltip: true }, encoding: enc };
   const layer: unknown[] = [bars];
   const text = {
     mark: opts.horizontal
-      ? { type: "text", align: "left", dx: 3, fontSize: 10 }
-      : { type: "text", baseline: "bottom", dy: -2, fontSize: 10 },
+      ? { type: "text", align: "left", dx: opts.logScale ? 8 : 3, fontSize: 10 }
+      : { type: "text", baseline: "bottom", dy: opts.logScale ? -8 : -2, fontSize: 10 },
     encoding: {
       ...enc,
-      text: { field: opts.value, type: "quantitative", format: ".3~s" },
+      text: { field: opts.value, type: "quantitative", format: ",.3~r" },
       color: { value: "#333" },
     },
   };

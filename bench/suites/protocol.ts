@@ -352,7 +352,7 @@ export default async function run(ctx: BenchContext): Promise<void> {
 
   // ------------------------------------------------------------------------------------------
   // Compression codecs
-  const compressionMod = await optionalImport<any>("../../src/protocol/compression/index.js");
+  const compressionMod = await optionalImport<CompressionModule>("../../src/protocol/compression/index.js");
   await compressionSection(ctx, compressionMod, batches, req);
 
   // ------------------------------------------------------------------------------------------
@@ -426,19 +426,170 @@ async function recordBatchSection(ctx: BenchContext, mod: any, d: RecordBatchDep
   throw new Error("record-batch bench not wired to the codec's API yet");
 }
 
+/** The API of src/protocol/compression/index.ts (announced; checked at run time). */
+interface CompressionModule {
+  CompressionCodec: Record<string, number | string>;
+  compress(codec: number, buf: Buffer): Promise<Buffer>;
+  decompress(codec: number, buf: Buffer): Promise<Buffer>;
+  compressSync?(codec: number, buf: Buffer): Buffer;
+  decompressSync?(codec: number, buf: Buffer): Buffer;
+  initCompression?(): Promise<void>;
+}
+
+interface CodecPeer {
+  name: string;
+  compress: (b: Buffer) => unknown;
+  decompress: (b: Buffer) => unknown;
+  /** Input the peer's decompress expects (its own compressed form). */
+  compressed: (b: Buffer) => Promise<Buffer>;
+}
+
+/** The peer for each codec: KafkaJS's gzip; for the rest, the library Brook wraps, called directly. */
+async function codecPeers(req: NodeJS.Require): Promise<Record<string, CodecPeer | null>> {
+  const peers: Record<string, CodecPeer | null> = { gzip: null, snappy: null, lz4: null, zstd: null };
+  const kjsGzip = req("./src/protocol/message/compression/gzip.js");
+  peers.gzip = {
+    name: `${KJS} gzip codec (zlib.gzip/unzip)`,
+    compress: (b) => kjsGzip.compress({ buffer: b }),
+    decompress: (b) => kjsGzip.decompress(b),
+    compressed: (b) => kjsGzip.compress({ buffer: b }),
+  };
+  try {
+    const snappy = await import("snappy");
+    peers.snappy = {
+      name: "snappy package, raw block (limit)",
+      compress: (b) => snappy.compressSync(b),
+      decompress: (b) => snappy.uncompressSync(b),
+      compressed: async (b) => snappy.compressSync(b),
+    };
+  } catch {
+    // no peer
+  }
+  try {
+    const lz4 = await import("lz4-napi");
+    peers.lz4 = {
+      name: "lz4-napi frame (limit)",
+      compress: (b) => lz4.compressFrameSync(b),
+      decompress: (b) => lz4.decompressFrameSync(b),
+      compressed: async (b) => lz4.compressFrameSync(b),
+    };
+  } catch {
+    // no peer
+  }
+  try {
+    const zstd: any = await import("@bokuweb/zstd-wasm");
+    const z = zstd.default?.init ? zstd.default : zstd;
+    await z.init();
+    peers.zstd = {
+      name: "@bokuweb/zstd-wasm level 3 (limit)",
+      compress: (b) => z.compress(b, 3),
+      decompress: (b) => z.decompress(b),
+      compressed: async (b) => Buffer.from(z.compress(b, 3)),
+    };
+  } catch {
+    // no peer
+  }
+  return peers;
+}
+
 async function compressionSection(
   ctx: BenchContext,
-  mod: any,
+  mod: CompressionModule | null,
   batches: Buffer[],
-  _req: NodeJS.Require,
+  req: NodeJS.Require,
 ): Promise<void> {
-  if (!mod || typeof mod.compress !== "function") {
+  if (!mod || typeof mod.compress !== "function" || typeof mod.decompress !== "function") {
     const why =
       "codecs not available yet: Brook's compression module (src/protocol/compression/index.ts) is missing";
     ctx.progress(why);
     ctx.record({ name: "Compression codecs", value: Number.NaN, unit: "MB/s", notes: why });
     return;
   }
-  void batches;
-  throw new Error("compression bench not wired to the codec's API yet");
+  await mod.initCompression?.();
+  // The records section of 1 MiB of record batches (1 KiB JSON records): what a producer compresses.
+  const input = Buffer.concat(batches.map((b) => b.subarray(61))).subarray(0, MiB);
+  const peers = await codecPeers(req);
+  const codecs: [string, number][] = [
+    ["gzip", 1],
+    ["snappy", 2],
+    ["lz4", 3],
+    ["zstd", 4],
+  ];
+  const chartRows: { codec: string; op: string; impl: string; mbPerSec: number }[] = [];
+  for (const [name, id] of codecs) {
+    let packed: Buffer;
+    try {
+      packed = await mod.compress(id, input);
+      const back = await mod.decompress(id, packed);
+      if (!back.equals(input)) throw new Error("round trip changed the bytes");
+    } catch (err) {
+      ctx.record({
+        name: `${name} compress`,
+        value: Number.NaN,
+        unit: "MB/s",
+        notes: `Brook's ${name} codec failed: ${(err as Error).message}`,
+      });
+      continue;
+    }
+    const ratio = input.length / packed.length;
+    const peer = peers[name] ?? null;
+    const c = await measureThroughput(ctx, `${name} compress — Brook`, () => mod.compress(id, input), {
+      bytesPerOp: input.length,
+    });
+    const pc = peer
+      ? await measureThroughput(ctx, `${name} compress — ${peer.name}`, () => peer.compress(input), {
+          bytesPerOp: input.length,
+        })
+      : null;
+    const d = await measureThroughput(ctx, `${name} decompress — Brook`, () => mod.decompress(id, packed), {
+      bytesPerOp: input.length,
+    });
+    const peerPacked = peer ? await peer.compressed(input) : null;
+    const pd =
+      peer && peerPacked
+        ? await measureThroughput(
+            ctx,
+            `${name} decompress — ${peer.name}`,
+            () => peer.decompress(peerPacked),
+            {
+              bytesPerOp: input.length,
+            },
+          )
+        : null;
+    const sizeNote = `1 MiB of 1 KiB JSON records → ${fmtBytes(packed.length)} (${ratio.toFixed(2)}:1)`;
+    ctx.record({
+      name: `${name} compress, 1 MiB of 1 KiB JSON records`,
+      value: c.mbPerSec,
+      unit: "MB/s",
+      ...(pc && peer ? { peer: { name: peer.name, value: pc.mbPerSec } } : {}),
+      notes: `${sampleNote(c)}; ${sizeNote}; MB/s of uncompressed input; Brook's async compress()`,
+    });
+    ctx.record({
+      name: `${name} decompress, 1 MiB of 1 KiB JSON records`,
+      value: d.mbPerSec,
+      unit: "MB/s",
+      ...(pd && peer ? { peer: { name: peer.name, value: pd.mbPerSec } } : {}),
+      notes: `${sampleNote(d)}; MB/s of uncompressed output; Brook's async decompress()`,
+    });
+    chartRows.push({ codec: name, op: "compress", impl: "Brook", mbPerSec: c.mbPerSec });
+    chartRows.push({ codec: name, op: "decompress", impl: "Brook", mbPerSec: d.mbPerSec });
+    if (pc) chartRows.push({ codec: name, op: "compress", impl: "peer / limit", mbPerSec: pc.mbPerSec });
+    if (pd) chartRows.push({ codec: name, op: "decompress", impl: "peer / limit", mbPerSec: pd.mbPerSec });
+  }
+  if (chartRows.length) {
+    ctx.chart?.({
+      name: "compression",
+      title: "Compression codecs (MB/s of uncompressed data)",
+      spec: barChart({
+        title:
+          "Compression codecs, 1 MiB of 1 KiB JSON records (MB/s of uncompressed data, higher is better)",
+        data: chartRows.map((x) => ({ ...x, measure: `${x.codec} ${x.op}` })),
+        category: "measure",
+        value: "mbPerSec",
+        valueTitle: "MB/s",
+        color: "impl",
+        horizontal: true,
+      }),
+    });
+  }
 }

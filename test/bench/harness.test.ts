@@ -6,6 +6,8 @@ import { after, test } from "node:test";
 import { crc32c } from "@node-rs/crc32";
 import { crc32cSlicing8, crc32cTable } from "../../bench/crc32c-js.js";
 import { LatencyRecorder, measureThroughput, readProcUsage, runSuite } from "../../bench/harness.js";
+import { measureFileWrite, measureLoopbackTcp } from "../../bench/limits.js";
+import { availableSuites, main } from "../../bench/main.js";
 import { barChart } from "../../bench/report.js";
 
 const dir = mkdtempSync(join(tmpdir(), "brook-bench-test-"));
@@ -106,4 +108,31 @@ test("latency recorder and /proc usage", () => {
   l.destroy();
   const u = readProcUsage(process.pid);
   if (u) assert.ok(u.cpuSeconds > 0 && u.peakRssBytes > 0);
+});
+
+test("machine limits: loopback TCP between two processes and sequential file writes", async () => {
+  const tcp = await measureLoopbackTcp(64 * 1024, 8 * 1024 * 1024);
+  assert.equal(tcp.totalBytes, 8 * 1024 * 1024);
+  assert.ok(tcp.seconds > 0 && tcp.mbPerSec > 0);
+  const plain = measureFileWrite(Buffer.alloc(64 * 1024, 1), 16, { fsync: false, dir });
+  assert.equal(plain.bytes, 1024 * 1024);
+  assert.equal(plain.latency, null);
+  const synced = measureFileWrite(Buffer.alloc(4096, 1), 4, { fsync: true, dir });
+  assert.equal(synced.fsync, "each");
+  assert.equal(synced.latency?.count, 4);
+});
+
+test("the CLI reports planned suites as not yet available and rejects unknown names", async (t) => {
+  const logged: string[] = [];
+  t.mock.method(console, "log", (...a: unknown[]) => logged.push(a.join(" ")));
+  t.mock.method(console, "error", (...a: unknown[]) => logged.push(a.join(" ")));
+  const missing = ["storage", "broker", "groups", "txn", "client"].find(
+    (s) => !availableSuites().includes(s),
+  );
+  if (missing) {
+    assert.equal(await main([missing, "--results-dir", dir]), 0);
+    assert.ok(logged.some((l) => l.includes(`${missing}: not yet available`)));
+  }
+  assert.equal(await main(["no-such-suite", "--results-dir", dir]), 2);
+  assert.equal(await main(["--bogus"]), 2);
 });
