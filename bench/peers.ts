@@ -79,8 +79,11 @@ function run(cmd: string, args: string[], o: RunOpts): Promise<string> {
     const onData = (d: Buffer, isOut: boolean) => {
       out.write(d);
       if (isOut && stdout.length < 1 << 20) stdout += String(d);
-      const lines = String(d).trim().split("\n");
-      const l = lines[lines.length - 1]?.trim();
+      const lines = String(d)
+        .split("\n")
+        .map((x) => x.trim())
+        .filter((x) => x && !/^npm (warn|notice)/i.test(x));
+      const l = lines[lines.length - 1];
       if (l) lastLine = l.slice(0, 120);
     };
     child.stdout.on("data", (d: Buffer) => onData(d, true));
