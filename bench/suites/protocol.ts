@@ -41,7 +41,7 @@ interface Row {
 
 function us(r: ThroughputResult): string {
   const v = r.nsPerOp / 1000;
-  return `${v < 10 ? v.toFixed(2) : v.toFixed(0)} µs per message`;
+  return `${v < 10 ? v.toFixed(2) : v.toFixed(0)} µs per frame`;
 }
 
 function fmtBytes(n: number): string {
