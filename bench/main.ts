@@ -78,7 +78,9 @@ export async function main(argv: string[]): Promise<number> {
     explicitDir ?? (args.quick ? join(DEFAULT_RESULTS_DIR, "quick") : DEFAULT_RESULTS_DIR),
   );
 
-  const wanted = args.suites.length ? [...new Set(args.suites)] : found;
+  const wanted = args.suites.length
+    ? [...new Set(args.suites)]
+    : [...new Set([...KNOWN_SUITES, ...found])].sort(suiteOrder);
   const unknown = wanted.filter(
     (s) => !found.includes(s) && !(KNOWN_SUITES as readonly string[]).includes(s),
   );
@@ -88,13 +90,15 @@ export async function main(argv: string[]): Promise<number> {
   }
   const startedAt = Date.now();
   const machine = describeMachine(tmpdir());
-  console.log(`Brook bench${args.quick ? " (quick)" : ""}: ${wanted.join(", ") || "no suites"}`);
+  console.log(
+    `Brook bench${args.quick ? " (quick)" : ""}: ${wanted.filter((s) => found.includes(s)).join(", ") || "no suites found"}`,
+  );
   console.log(`machine: ${machineLine(machine)}`);
   console.log(`results: ${resultsDir}`);
 
   const outcome: string[] = [];
   let failed = 0;
-  for (const name of args.suites.length ? wanted : wanted.sort(suiteOrder)) {
+  for (const name of wanted) {
     if (!found.includes(name)) {
       console.log(
         `[${fmtElapsed(Date.now() - startedAt)}] ${name}: not yet available (no bench/suites/${name}.ts)`,
