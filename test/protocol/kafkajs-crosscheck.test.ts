@@ -26,6 +26,8 @@
  *    back sorted by topic name.
  *  - SaslAuthenticate: the request writes `authBytes` raw (the SASL mechanism has already given them
  *    an int32 length prefix), and the response decoder re-adds that prefix to the bytes it reads.
+ *  - KafkaJS's flexible response decoders (the reassignment APIs) skip the response header's tag
+ *    section but never read the body's final one: that last byte is the only one left unread.
  *  - KafkaJS decoders drop some fields (error messages of the reassignment APIs, the Fetch
  *    partition's `logStartOffset` is named `lastStartOffset`, ...): what KafkaJS returns is what is
  *    compared; the skipped bytes still have to be consumed in step for the next fields to match.
@@ -47,6 +49,7 @@ import * as M from "../../src/protocol/messages/index.js";
 import { apiByKey } from "../../src/protocol/messages/index.js";
 import type { ApiDeclaration } from "../../src/protocol/schema.js";
 import {
+  decodeTracked,
   type FixtureMessage,
   int32Framed,
   kafkajsBatch,
@@ -2187,8 +2190,14 @@ async function checkResponse(t: Table, v: number, c: ResponseCase, requestParams
     split.payload.equals(headerTags ? Buffer.concat([Buffer.from([0]), bodyBytes]) : bodyBytes),
     "payload = [header tags] + encodeBody",
   );
-  const decoded = await kafkajsResponse(t.kafkajs, v, requestParams).decode(split.payload);
+  const response = kafkajsResponse(t.kafkajs, v, requestParams);
+  const { decoded, consumed } = await decodeTracked(split.payload, (b) => response.decode(b));
   assert.deepStrictEqual(decoded, resolveMatchers(decoded, c.decoded));
+  // KafkaJS does not check for leftovers itself: everything Brook wrote must have been read, except
+  // that KafkaJS's flexible decoders (the reassignment APIs) never read the top-level struct's tag
+  // section, which then has to be the single empty-section byte at the very end.
+  const unread = split.payload.subarray(consumed);
+  assert.deepStrictEqual([...unread], isFlexible(t.api, v) ? [0] : [], "bytes KafkaJS left unread");
 }
 
 const caseName = (label: string | undefined) => (label ? ` (${label})` : "");
@@ -2251,6 +2260,30 @@ describe("KafkaJS 2.2.4 cross-check: coverage", () => {
     // InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit, DescribeConfigs,
     // AlterConfigs, SaslAuthenticate, CreatePartitions, DeleteGroups; ACLs and reassignments 1 each.
     assert.equal(pairs, 93);
+  });
+});
+
+describe("KafkaJS 2.2.4 cross-check: harness self-checks", () => {
+  it("notices bytes KafkaJS leaves unread after a response", async () => {
+    const frame = encodeResponse(M.Heartbeat, 1, 7, { throttleTimeMs: 5, errorCode: 27 });
+    const { payload } = kafkajsResponsePayload(frame);
+    const padded = Buffer.concat([payload, Buffer.from([0xab])]);
+    const response = kafkajsResponse("heartbeat", 1, {});
+    const { decoded, consumed } = await decodeTracked(padded, (b) => response.decode(b));
+    assert.deepStrictEqual(decoded, { throttleTime: 5, errorCode: 27 });
+    assert.equal(consumed, padded.length - 1);
+  });
+
+  it("ApiVersions v0 with UNSUPPORTED_VERSION makes KafkaJS's decode throw, as its fallback expects", async () => {
+    const frame = encodeResponse(M.ApiVersions, 0, 1, {
+      errorCode: 35,
+      apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }],
+    });
+    const { payload } = kafkajsResponsePayload(frame);
+    await assert.rejects(kafkajsResponse("apiVersions", 0, {}).decode(payload), (e: any) => {
+      assert.equal(e.type, "UNSUPPORTED_VERSION");
+      return true;
+    });
   });
 });
 

@@ -94,6 +94,38 @@ export function kafkajsResponsePayload(frame: Buffer): {
   return { size, correlationId, payload: inner.readAll() };
 }
 
+/**
+ * Runs a KafkaJS response `decode` and reports how far it read into `payload`. KafkaJS never checks
+ * for bytes left over, so without this a field Brook wrongly appends at the end of a response would
+ * go unnoticed. Every Decoder method is wrapped for the duration of the call and the furthest offset
+ * reached by a decoder over `payload` itself is kept (record batches read through slices of it have
+ * their own buffers and are not counted).
+ */
+export async function decodeTracked<T>(
+  payload: Buffer,
+  decode: (b: Buffer) => Promise<T>,
+): Promise<{ decoded: T; consumed: number }> {
+  const proto = KafkajsDecoder.prototype as unknown as Record<string, unknown>;
+  const originals = new Map<string, (...a: unknown[]) => unknown>();
+  let consumed = 0;
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    const orig = proto[name];
+    if (name === "constructor" || typeof orig !== "function") continue;
+    originals.set(name, orig as (...a: unknown[]) => unknown);
+    proto[name] = function (this: { buffer: Buffer; offset: number }, ...args: unknown[]) {
+      const result = (orig as (...a: unknown[]) => unknown).apply(this, args);
+      if (this.buffer === payload) consumed = Math.max(consumed, Math.min(this.offset, payload.length));
+      return result;
+    };
+  }
+  try {
+    const decoded = await decode(payload);
+    return { decoded, consumed };
+  } finally {
+    for (const [name, orig] of originals) proto[name] = orig;
+  }
+}
+
 const KafkajsRecordBatch: {
   RecordBatch(o: any): Promise<{ buffer: Buffer }>;
 } = require("kafkajs/src/protocol/recordBatch/v0/index.js");
