@@ -6,7 +6,8 @@
  *    topics/partitions, nulls where KafkaJS allows them) inside its own frame (size prefix, header
  *    v1, `src/protocol/request.js`); Brook decodes the body with `decodeBody` once the header bytes
  *    are stripped, and the whole frame with `decodeRequest`. Every field the version carries must
- *    equal what was passed (`presentFields` keeps exactly the fields of the version).
+ *    equal what was passed (`presentFields` keeps exactly the fields of the version). Brook's
+ *    `encodeRequest` of the decoded body must then reproduce KafkaJS's frame byte for byte.
  *  - response: Brook encodes a response frame with `encodeResponse`; it is split the way KafkaJS's
  *    connection splits it (size, correlation id, payload) and KafkaJS's response `decode` must read
  *    back every value. `parse` is never called: it throws on error codes, and error codes are set
@@ -42,6 +43,7 @@ import {
   decodeBody,
   decodeRequest,
   encodeBody,
+  encodeRequest,
   encodeResponse,
   isFlexible,
 } from "../../src/protocol/frame.js";
@@ -2174,6 +2176,13 @@ async function checkRequest(t: Table, v: number, c: RequestCase): Promise<void> 
     { apiKey: t.api.key, apiVersion: v, correlationId, clientId: CLIENT_ID },
   );
   assert.deepStrictEqual(decoded.body, body);
+
+  // And the other way: Brook's request encoder, fed the decoded body, writes KafkaJS's exact bytes,
+  // header included (what Brook's client sends is what KafkaJS sends).
+  assert.ok(
+    encodeRequest(t.api, v, correlationId, CLIENT_ID, body).equals(frame),
+    "Brook's encodeRequest reproduces KafkaJS's frame byte for byte",
+  );
 }
 
 async function checkResponse(t: Table, v: number, c: ResponseCase, requestParams: unknown): Promise<void> {
