@@ -109,6 +109,17 @@ export function forEachRecord(
     }
     if (valueLength > 0) inner.pos += valueLength;
     const headersStart = inner.pos;
+    const headers = inner.varint();
+    if (headers < 0) corrupt(`negative header count ${headers}`);
+    for (let h = 0; h < headers; h++) {
+      const kl = inner.varint();
+      if (kl < 0 || inner.pos + kl > recEnd) corrupt("record header key is null or runs past the record");
+      inner.pos += kl;
+      const vl = inner.varint();
+      if (vl < -1 || (vl > 0 && inner.pos + vl > recEnd)) corrupt("record header value runs past the record");
+      if (vl > 0) inner.pos += vl;
+    }
+    if (inner.pos !== recEnd) corrupt(`${recEnd - inner.pos} bytes left inside a record`);
     fn({
       start: recStart,
       end: recEnd,
