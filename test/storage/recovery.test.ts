@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -32,7 +40,10 @@ async function crashedLog(n: number, dir = newDir()): Promise<{ dir: string; log
 
 function reopen(dir: string, extra: { recoveryPoint?: bigint; cleanShutdown?: boolean } = {}) {
   const logger = memoryLogger();
-  return PartitionLog.open({ dir, topic: "t", partition: 0, config: cfg, logger, ...extra }).then((log) => ({ log, logger }));
+  return PartitionLog.open({ dir, topic: "t", partition: 0, config: cfg, logger, ...extra }).then((log) => ({
+    log,
+    logger,
+  }));
 }
 
 function segmentFiles(dir: string, suffix: string): string[] {

@@ -3,7 +3,13 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type LogConfig, LogManager, logConfig, PartitionLog, StorageError } from "../../src/storage/index.js";
+import {
+  type LogConfig,
+  LogManager,
+  logConfig,
+  PartitionLog,
+  StorageError,
+} from "../../src/storage/index.js";
 import { decodeBatches, readAll, sizedBatch, tmpDir } from "./support.js";
 
 const cleanups: (() => void)[] = [];
@@ -100,7 +106,10 @@ describe("retention", () => {
   test("DeleteRecords moves the log start offset and drops whole segments below it", async () => {
     const log = await openLog({ retentionMs: -1 });
     await fill(log);
-    await assert.rejects(log.deleteRecordsBefore(log.highWatermark + 1n), (e: unknown) => e instanceof StorageError && e.errorCode === 1);
+    await assert.rejects(
+      log.deleteRecordsBefore(log.highWatermark + 1n),
+      (e: unknown) => e instanceof StorageError && e.errorCode === 1,
+    );
     const seg2 = log.segments[2]!.baseOffset;
     const target = seg2 + 1n; // inside a batch of segment 2
     assert.equal(await log.deleteRecordsBefore(target), target);
@@ -109,7 +118,10 @@ describe("retention", () => {
     // Reading at the new start returns the batch holding it; below is out of range.
     const b = decodeBatches(Buffer.concat((await log.read(target, 10)).records))[0]!;
     assert.ok(b.baseOffset <= target && b.lastOffset >= target);
-    await assert.rejects(log.read(target - 1n, 10), (e: unknown) => e instanceof StorageError && e.errorCode === 1);
+    await assert.rejects(
+      log.read(target - 1n, 10),
+      (e: unknown) => e instanceof StorageError && e.errorCode === 1,
+    );
     // Not backwards.
     assert.equal(await log.deleteRecordsBefore(1n), target);
     // Up to the high watermark empties the log but keeps the active segment.
@@ -130,7 +142,12 @@ describe("LogManager lifecycle", () => {
     const m = await LogManager.open({ dataDir: t.dir, cleaner: false });
     const cfg = logConfig({ segmentBytes: 2000, retentionMs: 10_000, fileDeleteDelayMs: 0 });
     const a = await m.create("a", 0, cfg, "8d6f0e4e-1b2a-4c3d-9e8f-0a1b2c3d4e5f");
-    const b = await m.create("b", 0, logConfig({ segmentBytes: 2000, retentionMs: -1 }), "8d6f0e4e-1b2a-4c3d-9e8f-0a1b2c3d4e60");
+    const b = await m.create(
+      "b",
+      0,
+      logConfig({ segmentBytes: 2000, retentionMs: -1 }),
+      "8d6f0e4e-1b2a-4c3d-9e8f-0a1b2c3d4e60",
+    );
     assert.equal(await m.create("a", 0, cfg, "8d6f0e4e-1b2a-4c3d-9e8f-0a1b2c3d4e5f"), a);
     for (let i = 0; i < 20; i++) {
       await a.append(sizedBatch(3, 100, T0), { durable: false });
@@ -146,7 +163,10 @@ describe("LogManager lifecycle", () => {
     await m.delete("b", 0);
     await appending;
     assert.equal(m.get("b", 0), undefined);
-    await assert.rejects(b.append(sizedBatch(1, 1), { durable: false }), (e: unknown) => e instanceof StorageError && e.errorCode === 3);
+    await assert.rejects(
+      b.append(sizedBatch(1, 1), { durable: false }),
+      (e: unknown) => e instanceof StorageError && e.errorCode === 3,
+    );
     await m.close();
     assert.ok(!existsSync(join(t.dir, "b-0")));
     assert.deepEqual(
