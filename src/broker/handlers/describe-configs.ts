@@ -1,0 +1,84 @@
+/**
+ * DescribeConfigs (32): topic configs (effective value and where it comes from: the topic, a
+ * broker default, or Kafka's default) and broker configs. Synonyms list the chain of sources.
+ */
+import { ErrorCode } from "../../protocol/error-codes.js";
+import { DescribeConfigs } from "../../protocol/messages/describe-configs.js";
+import { CONFIG_TYPE_ID, TOPIC_CONFIG_BY_NAME } from "../config/definitions.js";
+import { ConfigSource, type ResolvedEntry } from "../config/config.js";
+import { defineHandler } from "../router.js";
+import { brokerResourceError, ResourceType } from "./configs.js";
+
+export const describeConfigsHandler = defineHandler(DescribeConfigs, (ctx, req) => {
+  const { broker, version } = ctx;
+  const results = req.resources.map((res) => {
+    const base = { resourceType: res.resourceType, resourceName: res.resourceName };
+    let entries: ResolvedEntry[];
+    let topicOverrides: Record<string, string> = {};
+    if (res.resourceType === ResourceType.TOPIC) {
+      const t = broker.topic(res.resourceName);
+      if (!t) {
+        return {
+          ...base,
+          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          errorMessage: `Topic ${res.resourceName} does not exist`,
+          configs: [],
+        };
+      }
+      topicOverrides = t.configs;
+      entries = broker.config.topicEntries(t.configs);
+    } else if (res.resourceType === ResourceType.BROKER) {
+      const err = brokerResourceError(broker, res.resourceName);
+      if (err) return { ...base, ...err, configs: [] };
+      entries = broker.config.brokerEntries();
+    } else if (res.resourceType === ResourceType.BROKER_LOGGER) {
+      entries = [];
+    } else {
+      return {
+        ...base,
+        errorCode: ErrorCode.INVALID_REQUEST,
+        errorMessage: `Unsupported resource type ${res.resourceType}`,
+        configs: [],
+      };
+    }
+    const keys = res.configurationKeys;
+    if (keys) entries = entries.filter((e) => keys.includes(e.name));
+    const configs = entries.map((e) => {
+      const synonyms: Array<{ name: string; value: string | null; source: number }> = [];
+      if (req.includeSynonyms && res.resourceType === ResourceType.TOPIC) {
+        if (e.name in topicOverrides)
+          synonyms.push({ name: e.name, value: topicOverrides[e.name]!, source: ConfigSource.TOPIC_CONFIG });
+        const def = TOPIC_CONFIG_BY_NAME.get(e.name);
+        if (def?.brokerDefault && broker.config.isSet(def.brokerDefault)) {
+          synonyms.push({
+            name: def.brokerDefault,
+            value: broker.config.string(def.brokerDefault) ?? null,
+            source: ConfigSource.STATIC_BROKER_CONFIG,
+          });
+        }
+        if (def)
+          synonyms.push({
+            name: def.brokerDefault ?? e.name,
+            value: def.default,
+            source: ConfigSource.DEFAULT_CONFIG,
+          });
+      } else if (req.includeSynonyms) {
+        synonyms.push({ name: e.name, value: e.value, source: e.source });
+      }
+      return {
+        name: e.name,
+        value: e.value,
+        readOnly: e.readOnly,
+        isDefault: e.isDefault,
+        // v0 has no source; Kafka reports read-only broker configs and defaults through isDefault only.
+        configSource: version >= 1 ? e.source : -1,
+        isSensitive: e.sensitive,
+        synonyms,
+        configType: CONFIG_TYPE_ID[e.type],
+        documentation: req.includeDocumentation ? "" : null,
+      };
+    });
+    return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
+  });
+  return { throttleTimeMs: 0, results };
+});

@@ -1,0 +1,270 @@
+/**
+ * Fetch (1). Reads raw batches from the log (no re-encoding) up to the high watermark, or the last
+ * stable offset for read_committed. Long poll: when fewer than minBytes are ready the request
+ * waits, woken by appends to any requested partition, until maxWaitMs. The first batch of the first
+ * non-empty partition is returned even when it exceeds the byte limits (KIP-74). Topics are named
+ * up to v12 and identified by id from v13. Incremental fetch sessions (KIP-227) are supported.
+ */
+import { ErrorCode } from "../../protocol/error-codes.js";
+import { Fetch } from "../../protocol/messages/fetch.js";
+import type { Broker } from "../broker.js";
+import {
+  FINAL_EPOCH,
+  type FetchSession,
+  INITIAL_EPOCH,
+  INVALID_SESSION_ID,
+  partitionKey,
+  type SessionPartition,
+} from "../fetch-sessions.js";
+import { defineHandler } from "../router.js";
+import { leaderEpochError } from "./common.js";
+
+const NIL = "00000000-0000-0000-0000-000000000000";
+const READ_COMMITTED = 1;
+
+interface PartitionResult {
+  partitionIndex: number;
+  errorCode: number;
+  highWatermark: bigint;
+  lastStableOffset: bigint;
+  logStartOffset: bigint;
+  abortedTransactions: Array<{ producerId: bigint; firstOffset: bigint }> | null;
+  preferredReadReplica: number;
+  records: Buffer[];
+  bytes: number;
+}
+
+function emptyResult(partition: number, errorCode: number): PartitionResult {
+  return {
+    partitionIndex: partition,
+    errorCode,
+    highWatermark: -1n,
+    lastStableOffset: -1n,
+    logStartOffset: -1n,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: [],
+    bytes: 0,
+  };
+}
+
+/** Reads every wanted partition once, sharing the response byte budget. */
+async function readPartitions(
+  broker: Broker,
+  wanted: SessionPartition[],
+  maxBytes: number,
+  isolation: number,
+  unknownTopicError: number,
+): Promise<{ results: PartitionResult[]; bytes: number }> {
+  let budget = maxBytes;
+  let bytes = 0;
+  let haveData = false;
+  const results: PartitionResult[] = [];
+  for (const w of wanted) {
+    const log = broker.partitionLog(w.topic, w.partition);
+    if (!log || !broker.topic(w.topic)) {
+      results.push(
+        emptyResult(
+          w.partition,
+          broker.topic(w.topic) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : unknownTopicError,
+        ),
+      );
+      continue;
+    }
+    const epochError = leaderEpochError(w.currentLeaderEpoch);
+    const base = {
+      partitionIndex: w.partition,
+      highWatermark: log.highWatermark,
+      lastStableOffset: log.lastStableOffset,
+      logStartOffset: log.logStartOffset,
+      abortedTransactions: isolation === READ_COMMITTED ? [] : null,
+      preferredReadReplica: -1,
+    };
+    if (epochError !== ErrorCode.NONE) {
+      results.push({ ...base, errorCode: epochError, records: [], bytes: 0 });
+      continue;
+    }
+    if (w.fetchOffset < log.logStartOffset || w.fetchOffset > log.logEndOffset) {
+      results.push({ ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: [], bytes: 0 });
+      continue;
+    }
+    const limit = Math.min(w.maxBytes, budget);
+    const maxOffset = isolation === READ_COMMITTED ? log.lastStableOffset : log.highWatermark;
+    if ((limit <= 0 && haveData) || w.fetchOffset >= maxOffset) {
+      results.push({ ...base, errorCode: ErrorCode.NONE, records: [], bytes: 0 });
+      continue;
+    }
+    try {
+      const read = await log.read(w.fetchOffset, Math.max(limit, 0), { maxOffset, minOneBatch: !haveData });
+      let n = 0;
+      for (const c of read.records) n += c.length;
+      if (n > 0) haveData = true;
+      budget -= n;
+      bytes += n;
+      results.push({
+        ...base,
+        highWatermark: read.highWatermark,
+        lastStableOffset: read.lastStableOffset,
+        logStartOffset: read.logStartOffset,
+        abortedTransactions: isolation === READ_COMMITTED ? [] : null,
+        errorCode: ErrorCode.NONE,
+        records: read.records,
+        bytes: n,
+      });
+    } catch (e) {
+      const code = (e as { errorCode?: number }).errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+      if (code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.logger.error({ err: e }, "fetch read failed");
+      results.push({ ...base, errorCode: code, records: [], bytes: 0 });
+    }
+  }
+  return { results, bytes };
+}
+
+/** Waits until one of the logs gets an append, the timeout passes, or the broker closes. */
+function waitForData(broker: Broker, wanted: SessionPartition[], ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const unsubs: Array<() => void> = [];
+    let timer: NodeJS.Timeout | undefined;
+    const done = (): void => {
+      if (timer) clearTimeout(timer);
+      for (const u of unsubs) u();
+      resolve();
+    };
+    for (const w of wanted) {
+      const log = broker.partitionLog(w.topic, w.partition);
+      if (log) unsubs.push(log.onAppend(done));
+    }
+    unsubs.push(broker.onShutdown(done));
+    timer = setTimeout(done, ms);
+  });
+}
+
+export const fetchHandler = defineHandler(Fetch, async (ctx, req) => {
+  const { broker, version } = ctx;
+  const byId = version >= 13;
+  const unknownTopicError = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  const sessions = broker.fetchSessions;
+
+  const requested: SessionPartition[] = [];
+  for (const t of req.topics) {
+    const name = byId ? (broker.topicById(t.topicId)?.name ?? `\u0000${t.topicId}`) : t.topic;
+    const topicId = byId ? t.topicId : (broker.topic(t.topic)?.id ?? NIL);
+    for (const p of t.partitions) {
+      requested.push({
+        topic: name,
+        topicId,
+        partition: p.partition,
+        fetchOffset: p.fetchOffset,
+        maxBytes: p.partitionMaxBytes,
+        currentLeaderEpoch: p.currentLeaderEpoch,
+        lastHighWatermark: -1n,
+        lastStableOffset: -1n,
+        lastLogStartOffset: -1n,
+      });
+    }
+  }
+
+  // ---- session bookkeeping
+  let session: FetchSession | undefined;
+  let responseSessionId = INVALID_SESSION_ID;
+  let incremental = false;
+  if (version >= 7) {
+    if (req.sessionEpoch === FINAL_EPOCH) {
+      if (req.sessionId !== INVALID_SESSION_ID) sessions.remove(req.sessionId);
+    } else if (req.sessionEpoch === INITIAL_EPOCH) {
+      if (req.sessionId !== INVALID_SESSION_ID) sessions.remove(req.sessionId);
+      const map = new Map(requested.map((p) => [partitionKey(p.topic, p.partition), p]));
+      session = sessions.create(map);
+      responseSessionId = session.id;
+    } else {
+      session = sessions.get(req.sessionId);
+      const fail = (errorCode: number) => ({
+        throttleTimeMs: 0,
+        errorCode,
+        sessionId: INVALID_SESSION_ID,
+        responses: [],
+      });
+      if (!session) return fail(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
+      if (session.epoch !== req.sessionEpoch) return fail(ErrorCode.INVALID_FETCH_SESSION_EPOCH);
+      session.epoch = session.epoch === 0x7fffffff ? 1 : session.epoch + 1;
+      for (const p of requested) {
+        const key = partitionKey(p.topic, p.partition);
+        const prev = session.partitions.get(key);
+        session.partitions.set(
+          key,
+          prev
+            ? {
+                ...prev,
+                ...p,
+                lastHighWatermark: prev.lastHighWatermark,
+                lastStableOffset: prev.lastStableOffset,
+                lastLogStartOffset: prev.lastLogStartOffset,
+              }
+            : p,
+        );
+      }
+      for (const t of req.forgottenTopicsData) {
+        const name = byId ? broker.topicById(t.topicId)?.name : t.topic;
+        if (name === undefined) continue;
+        for (const part of t.partitions) session.partitions.delete(partitionKey(name, part));
+      }
+      responseSessionId = session.id;
+      incremental = true;
+    }
+  }
+  const wanted = session ? [...session.partitions.values()] : requested;
+
+  // ---- read, long-polling while under minBytes
+  const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+  let { results, bytes } = await readPartitions(
+    broker,
+    wanted,
+    req.maxBytes,
+    req.isolationLevel,
+    unknownTopicError,
+  );
+  while (bytes < req.minBytes && !results.some((r) => r.errorCode !== ErrorCode.NONE)) {
+    const left = deadline - Date.now();
+    if (left <= 0 || broker.isShuttingDown) break;
+    await waitForData(broker, wanted, left);
+    ({ results, bytes } = await readPartitions(
+      broker,
+      wanted,
+      req.maxBytes,
+      req.isolationLevel,
+      unknownTopicError,
+    ));
+  }
+
+  // ---- assemble, keeping only changed partitions in an incremental session response
+  const topics = new Map<string, { topic: string; topicId: string; partitions: PartitionResult[] }>();
+  results.forEach((r, i) => {
+    const w = wanted[i]!;
+    if (session) {
+      const changed =
+        !incremental ||
+        r.bytes > 0 ||
+        r.errorCode !== ErrorCode.NONE ||
+        r.highWatermark !== w.lastHighWatermark ||
+        r.lastStableOffset !== w.lastStableOffset ||
+        r.logStartOffset !== w.lastLogStartOffset;
+      w.lastHighWatermark = r.highWatermark;
+      w.lastStableOffset = r.lastStableOffset;
+      w.lastLogStartOffset = r.logStartOffset;
+      if (!changed) return;
+    }
+    const key = `${w.topic}\u0000${w.topicId}`;
+    let t = topics.get(key);
+    if (!t) {
+      t = { topic: w.topic.startsWith("\u0000") ? "" : w.topic, topicId: w.topicId, partitions: [] };
+      topics.set(key, t);
+    }
+    t.partitions.push(r);
+  });
+  return {
+    throttleTimeMs: 0,
+    errorCode: ErrorCode.NONE,
+    sessionId: responseSessionId,
+    responses: [...topics.values()],
+  };
+});

@@ -1,0 +1,151 @@
+/**
+ * Produce (0). Record batches stay raw bytes: the handler checks what Kafka checks before the log
+ * (one v2 batch per partition, codec allowed for the version, timestamps within bounds, sequence
+ * fields consistent), and the log validates size, CRC and offsets and appends the same bytes.
+ * acks=0 gets no response; acks=-1 is answered after the group-commit fsync (see docs/storage.md).
+ */
+import { ErrorCode } from "../../protocol/error-codes.js";
+import { Produce } from "../../protocol/messages/produce.js";
+import { BATCH, batchSizeAt, compressionOf, isControl } from "../../protocol/records/batch-header.js";
+import { INTERNAL_TOPICS } from "../broker.js";
+import { CloseConnection } from "../network/connection.js";
+import { defineHandler, NO_RESPONSE } from "../router.js";
+import { errorOf } from "./common.js";
+
+const ZSTD = 4;
+
+class ProduceError extends Error {
+  constructor(
+    readonly errorCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Kafka's per-request checks on a partition's records (ProduceRequest.validateRecords + LogValidator). */
+function checkRecords(
+  records: Buffer | null,
+  version: number,
+  beforeMaxMs: number,
+  afterMaxMs: number,
+  now: number,
+): void {
+  if (!records || records.length === 0) {
+    throw new ProduceError(
+      ErrorCode.INVALID_RECORD,
+      "Produce requests must contain exactly one record batch.",
+    );
+  }
+  const size = batchSizeAt(records, 0);
+  if (size < BATCH.HEADER_SIZE || records.length < BATCH.HEADER_SIZE) {
+    throw new ProduceError(ErrorCode.CORRUPT_MESSAGE, "Record batch is truncated.");
+  }
+  if (size !== records.length) {
+    throw new ProduceError(
+      size < records.length ? ErrorCode.INVALID_RECORD : ErrorCode.CORRUPT_MESSAGE,
+      size < records.length
+        ? "Produce requests with version 3 and above must contain exactly one record batch."
+        : "Record batch is truncated.",
+    );
+  }
+  const magic = records.readInt8(BATCH.MAGIC);
+  if (magic !== 2) {
+    throw new ProduceError(
+      ErrorCode.INVALID_RECORD,
+      `Produce requests with version ${version} must use record batch magic 2 (got ${magic}).`,
+    );
+  }
+  const attributes = records.readInt16BE(BATCH.ATTRIBUTES);
+  if (compressionOf(attributes) === ZSTD && version < 7) {
+    throw new ProduceError(
+      ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+      "ZStandard compression requires Produce v7 or later.",
+    );
+  }
+  if (isControl(attributes))
+    throw new ProduceError(ErrorCode.INVALID_RECORD, "Clients may not write control batches.");
+  const producerId = records.readBigInt64BE(BATCH.PRODUCER_ID);
+  if (producerId >= 0n && records.readInt32BE(BATCH.BASE_SEQUENCE) < 0) {
+    throw new ProduceError(ErrorCode.INVALID_RECORD, "An idempotent batch must carry a base sequence >= 0.");
+  }
+  if (beforeMaxMs < Number.MAX_SAFE_INTEGER || afterMaxMs < Number.MAX_SAFE_INTEGER) {
+    const first = Number(records.readBigInt64BE(BATCH.BASE_TIMESTAMP));
+    const max = Number(records.readBigInt64BE(BATCH.MAX_TIMESTAMP));
+    for (const ts of [first, max]) {
+      if (ts < now - beforeMaxMs || ts > now + afterMaxMs) {
+        throw new ProduceError(
+          ErrorCode.INVALID_TIMESTAMP,
+          `Timestamp ${ts} is out of range (message.timestamp.before.max.ms / after.max.ms).`,
+        );
+      }
+    }
+  }
+}
+
+export const produceHandler = defineHandler(Produce, async (ctx, req) => {
+  const { broker, version } = ctx;
+  const acks = req.acks;
+  const durable = acks === -1;
+  const now = Date.now();
+  const responses = await Promise.all(
+    req.topicData.map(async (td) => {
+      const topic = broker.topic(td.name);
+      const partitionResponses = await Promise.all(
+        td.partitionData.map(async (pd) => {
+          const fail = (errorCode: number, errorMessage: string | null) => ({
+            index: pd.index,
+            errorCode,
+            baseOffset: -1n,
+            logAppendTimeMs: -1n,
+            logStartOffset: -1n,
+            recordErrors: [],
+            errorMessage,
+          });
+          if (acks !== 0 && acks !== 1 && acks !== -1) {
+            return fail(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1 (got ${acks}).`);
+          }
+          if (INTERNAL_TOPICS.has(td.name)) {
+            return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${td.name}.`);
+          }
+          const log = topic ? broker.partitionLog(td.name, pd.index) : undefined;
+          if (!log) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+          try {
+            const values = broker.topicConfigValues(topic!.configs);
+            checkRecords(
+              pd.records,
+              version,
+              values.get("message.timestamp.before.max.ms") as number,
+              values.get("message.timestamp.after.max.ms") as number,
+              now,
+            );
+            const r = await log.append(pd.records!, { durable, now });
+            return {
+              index: pd.index,
+              errorCode: ErrorCode.NONE,
+              baseOffset: r.baseOffset,
+              logAppendTimeMs: r.logAppendTime,
+              logStartOffset: r.logStartOffset,
+              recordErrors: [],
+              errorMessage: null,
+            };
+          } catch (e) {
+            const { errorCode, errorMessage } = errorOf(e);
+            if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) {
+              broker.logger.error({ err: e, topic: td.name, partition: pd.index }, "append failed");
+            }
+            return fail(errorCode, errorMessage);
+          }
+        }),
+      );
+      return { name: td.name, partitionResponses };
+    }),
+  );
+  if (acks === 0) {
+    // No response for acks=0; a failure is signalled by closing the connection, as Kafka does.
+    const failed = responses.some((t) => t.partitionResponses.some((p) => p.errorCode !== ErrorCode.NONE));
+    if (failed) throw new CloseConnection("acks=0 produce failed");
+    return NO_RESPONSE;
+  }
+  return { responses, throttleTimeMs: 0 };
+});

@@ -1,0 +1,244 @@
+/**
+ * One client connection: splits the byte stream into size-prefixed frames, processes requests one
+ * at a time in arrival order (as Kafka does: a connection is muted while its request is in flight,
+ * so responses need no reordering), and writes responses with backpressure. Frames that arrive
+ * while a request is in flight are queued up to a bound; past it the socket is paused.
+ */
+import type { Socket } from "node:net";
+
+export interface ConnectionLimits {
+  /** socket.request.max.bytes */
+  maxRequestBytes: number;
+  /** queued.max.requests: frames buffered before the socket is paused. */
+  maxQueuedRequests: number;
+}
+
+export interface FrameHandler {
+  /**
+   * Handles one request frame (without its size prefix). Resolves to the response chunks, or null
+   * when there is no response (acks=0 produce). Rejects with CloseConnection to drop the connection.
+   */
+  handle(frame: Buffer, conn: Connection): Promise<Buffer[] | null>;
+}
+
+/** Thrown by a handler to close the connection (Kafka's answer to unparseable requests). */
+export class CloseConnection extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = "CloseConnection";
+  }
+}
+
+let nextConnectionId = 1;
+
+/** How many Produce requests of one connection may be in flight at once. */
+const MAX_PIPELINED = 16;
+
+/** Produce is api key 0; the key is the first field of every request header. */
+function isProduce(frame: Buffer): boolean {
+  return frame.length >= 2 && frame.readInt16BE(0) === 0;
+}
+
+export class Connection {
+  readonly id = nextConnectionId++;
+  readonly remote: string;
+  lastActive = Date.now();
+  /** Set after the first request with a client id. */
+  clientId: string | null = null;
+  /** Free-form per-connection state for handlers (e.g. SASL). */
+  readonly state = new Map<string, unknown>();
+
+  private readonly chunks: Buffer[] = [];
+  private buffered = 0;
+  private readonly queue: Buffer[] = [];
+  private writing = false;
+  private running = 0;
+  private runningPipelined = 0;
+  private readonly pendingResponses: Array<Promise<Buffer[] | null>> = [];
+  private paused = false;
+  private closed = false;
+  private inFlight: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly socket: Socket,
+    private readonly handler: FrameHandler,
+    private readonly limits: ConnectionLimits,
+    private readonly onClose: (conn: Connection, reason: string | null) => void,
+  ) {
+    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", () => this.close(null));
+    socket.on("close", () => this.close(null));
+    socket.on("end", () => {
+      // Half-closed by the client: finish what is queued, then close our side.
+      void this.inFlight.then(() => this.close(null));
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastActive = Date.now();
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    this.extractFrames();
+    this.maybePause();
+    this.pump();
+  }
+
+  private extractFrames(): void {
+    while (this.buffered >= 4) {
+      const size = this.peekSize();
+      if (size < 0 || size > this.limits.maxRequestBytes) {
+        this.close(
+          `request size ${size} outside [0, ${this.limits.maxRequestBytes}] (socket.request.max.bytes)`,
+        );
+        return;
+      }
+      if (this.buffered < 4 + size) return;
+      this.queue.push(this.take(4 + size).subarray(4));
+    }
+  }
+
+  private peekSize(): number {
+    const first = this.chunks[0]!;
+    if (first.length >= 4) return first.readInt32BE(0);
+    const head = Buffer.concat(this.chunks, Math.min(this.buffered, 8));
+    return head.readInt32BE(0);
+  }
+
+  /** Removes n bytes from the front of the chunk list; concatenates only when a frame spans chunks. */
+  private take(n: number): Buffer {
+    const first = this.chunks[0]!;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let filled = 0;
+      while (filled < n) {
+        const c = this.chunks[0]!;
+        const need = n - filled;
+        if (c.length <= need) {
+          c.copy(out, filled);
+          filled += c.length;
+          this.chunks.shift();
+        } else {
+          c.copy(out, filled, 0, need);
+          this.chunks[0] = c.subarray(need);
+          filled += need;
+        }
+      }
+    }
+    this.buffered -= n;
+    return out;
+  }
+
+  private maybePause(): void {
+    if (!this.paused && this.queue.length >= this.limits.maxQueuedRequests) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  private maybeResume(): void {
+    if (this.paused && !this.closed && this.queue.length < this.limits.maxQueuedRequests / 2) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  /**
+   * Starts queued requests. Requests run one at a time, except that consecutive Produce requests
+   * may overlap (up to MAX_PIPELINED): each assigns its offsets synchronously when it starts, so
+   * per-partition order is the arrival order, and responses still go out in arrival order.
+   */
+  private pump(): void {
+    while (!this.closed && this.queue.length > 0) {
+      const frame = this.queue[0]!;
+      const pipelined = isProduce(frame);
+      if (
+        this.running > 0 &&
+        !(pipelined && this.runningPipelined === this.running && this.running < MAX_PIPELINED)
+      )
+        return;
+      this.queue.shift();
+      this.running++;
+      if (pipelined) this.runningPipelined++;
+      const result = this.handler.handle(frame, this).finally(() => {
+        this.running--;
+        if (pipelined) this.runningPipelined--;
+      });
+      result.catch(() => {}); // observed by the writer, in order
+      this.pendingResponses.push(result);
+      if (!this.writing) this.inFlight = this.writeResponses();
+    }
+  }
+
+  /** Writes responses in request order as they complete. */
+  private async writeResponses(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.pendingResponses.length > 0) {
+        const next = this.pendingResponses[0]!;
+        let response: Buffer[] | null;
+        try {
+          response = await next;
+        } catch (e) {
+          this.close(e instanceof Error ? e.message : String(e));
+          return;
+        }
+        this.pendingResponses.shift();
+        this.lastActive = Date.now();
+        if (this.closed) return;
+        if (response) await this.write(response);
+        this.maybeResume();
+        this.pump();
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private write(chunks: Buffer[]): Promise<void> {
+    const s = this.socket;
+    let ok = true;
+    if (chunks.length === 1) ok = s.write(chunks[0]!);
+    else {
+      s.cork();
+      for (const c of chunks) ok = s.write(c);
+      s.uncork();
+    }
+    if (ok) return Promise.resolve();
+    // Slow reader: hold further processing until the kernel buffer drains (bounded memory).
+    return new Promise((resolve) => {
+      const done = (): void => {
+        s.off("drain", done);
+        s.off("close", done);
+        resolve();
+      };
+      s.on("drain", done);
+      s.on("close", done);
+    });
+  }
+
+  close(reason: string | null): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.chunks.length = 0;
+    this.pendingResponses.length = 0;
+    this.socket.destroy();
+    this.onClose(this, reason);
+  }
+
+  /** Waits for the request in flight (used by graceful shutdown). */
+  drain(): Promise<void> {
+    return this.inFlight;
+  }
+}
