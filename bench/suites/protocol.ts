@@ -321,7 +321,9 @@ export default async function run(ctx: BenchContext): Promise<void> {
   );
 
   // ---- Record batches (Brook's record-batch codec, being written in parallel)
-  const recordBatchMod = await optionalImport<any>("../../src/protocol/records/record-batch.js");
+  const recordBatchMod = await optionalImport<RecordBatchModule>(
+    "../../src/protocol/records/record-batch.js",
+  );
   await recordBatchSection(ctx, recordBatchMod, {
     measure,
     kjsFetch,
@@ -449,7 +451,30 @@ interface RecordBatchDeps {
   req: NodeJS.Require;
 }
 
-async function recordBatchSection(ctx: BenchContext, mod: any, d: RecordBatchDeps): Promise<void> {
+/** The API of src/protocol/records/record-batch.ts used here. */
+interface RecordBatchModule {
+  encodeRecordBatch(input: {
+    records: {
+      key?: Buffer | null;
+      value?: Buffer | null;
+      headers?: Record<string, Buffer>;
+      timestamp?: number;
+    }[];
+    producerId?: bigint;
+    producerEpoch?: number;
+    baseSequence?: number;
+    partitionLeaderEpoch?: number;
+    compression?: number;
+  }): Promise<Buffer>;
+  decodeRecordBatch(buf: Buffer, pos?: number): Promise<{ records: unknown[] }>;
+  decodeRecordBatches(buf: Buffer): Promise<{ records: unknown[] }[]>;
+}
+
+async function recordBatchSection(
+  ctx: BenchContext,
+  mod: RecordBatchModule | null,
+  d: RecordBatchDeps,
+): Promise<void> {
   const kjsProduce = await d.measure(
     "Produce v7 request encode from messages",
     d.kjsEncodeProduce,
@@ -476,7 +501,146 @@ async function recordBatchSection(ctx: BenchContext, mod: any, d: RecordBatchDep
     });
     return;
   }
-  throw new Error("record-batch bench not wired to the codec's API yet");
+  const toInput = (ms: typeof d.messages) =>
+    ms.map((m) => ({ key: m.key, value: m.value, headers: m.headers, timestamp: m.timestamp }));
+
+  // Produce request from messages: record batches + frame, as a producer does it.
+  const perPartition = d.produceBody.topicData[0].partitionData.length;
+  const slice = d.messages.length / perPartition;
+  const brookEncodeProduce = async () => {
+    const partitionData = [];
+    for (let p = 0; p < perPartition; p++) {
+      const records = await mod.encodeRecordBatch({
+        records: toInput(d.messages.slice(p * slice, (p + 1) * slice)),
+        producerId: -1n,
+        producerEpoch: 0,
+        baseSequence: 0,
+        partitionLeaderEpoch: 0,
+      });
+      partitionData.push({ index: p, records });
+    }
+    return encodeRequestChunks(Produce, 7, 1, "bench", {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 30000,
+      topicData: [{ name: "bench-topic", partitionData }],
+    });
+  };
+  const bp = await d.measure("Produce v7 request encode from messages", brookEncodeProduce, d.produceSize, {
+    group: "Produce request",
+    impl: "Brook",
+  });
+  ctx.record({
+    name: `Produce v7 request encode from messages, ${fmtBytes(d.produceSize)} (record batches + frame)`,
+    value: bp.mbPerSec,
+    unit: "MB/s",
+    peer: { name: `${KJS} produce v7 request + framing`, value: kjsProduce.mbPerSec },
+    notes: `${sampleNote(bp)}; ${perPartition} partitions × ${slice} records; peer: ${sampleNote(kjsProduce)}`,
+  });
+
+  // Fetch response including every record.
+  const brookFetch = async () => {
+    const { body } = decodeResponse(Fetch, 11, d.fetchNoSize);
+    let n = 0;
+    for (const t of body.responses) {
+      for (const p of t.partitions) {
+        if (p.records) for (const b of await mod.decodeRecordBatches(p.records)) n += b.records.length;
+      }
+    }
+    return n;
+  };
+  const brookCount = await brookFetch();
+  const bf = await d.measure("Fetch v11 response decode incl. records", brookFetch, d.fetchSize, {
+    group: "Fetch response",
+    impl: "Brook",
+  });
+  ctx.record({
+    name: `Fetch v11 response decode incl. records, ${fmtBytes(d.fetchSize)}`,
+    value: bf.mbPerSec,
+    unit: "MB/s",
+    peer: { name: `${KJS} fetch v11 response decode`, value: d.kjsFetch.mbPerSec },
+    notes: `${sampleNote(bf)}; ${brookCount} records; Brook also verifies each batch's CRC-32C, KafkaJS does not; peer: ${sampleNote(d.kjsFetch)}`,
+  });
+
+  // A single 1 MiB record batch, uncompressed and gzip (the one codec KafkaJS has built in).
+  const req = d.req;
+  const KRecordBatch = req("./src/protocol/recordBatch/v0/index.js").RecordBatch;
+  const KRecord = req("./src/protocol/recordBatch/record/v0/index.js");
+  const KDecoder = req("./src/protocol/decoder.js");
+  const KBatchDecoder = req("./src/protocol/recordBatch/v0/decoder.js");
+  const msgs = d.messages;
+  const t0 = msgs[0]!.timestamp;
+  const tMax = msgs[msgs.length - 1]!.timestamp;
+  for (const [codecName, codec] of [
+    ["uncompressed", 0],
+    ["gzip", 1],
+  ] as const) {
+    const kjsEncode = async () =>
+      (
+        await KRecordBatch({
+          compression: codec,
+          records: msgs.map((m, i) =>
+            KRecord({
+              key: m.key,
+              value: m.value,
+              headers: m.headers,
+              offsetDelta: i,
+              timestampDelta: m.timestamp - t0,
+            }),
+          ),
+          firstTimestamp: t0,
+          maxTimestamp: tMax,
+          lastOffsetDelta: msgs.length - 1,
+        })
+      ).buffer as Buffer;
+    const brookEncode = () =>
+      mod.encodeRecordBatch({
+        records: toInput(msgs),
+        producerEpoch: 0,
+        baseSequence: 0,
+        compression: codec,
+      });
+    const sample = await brookEncode();
+    const kjsSample = await kjsEncode();
+    const bytes = msgs.reduce((n, m) => n + m.key.length + m.value.length, 0);
+    const be = await d.measure(`record batch encode, ${codecName}`, brookEncode, bytes, {
+      group: "Record batch",
+      impl: "Brook",
+    });
+    const ke = await d.measure(`record batch encode, ${codecName}`, kjsEncode, bytes, {
+      group: "Record batch",
+      impl: KJS,
+    });
+    ctx.record({
+      name: `Record batch encode, ${msgs.length} × 1 KiB records, ${codecName}`,
+      value: be.mbPerSec,
+      unit: "MB/s",
+      peer: { name: `${KJS} RecordBatch`, value: ke.mbPerSec },
+      notes: `${sampleNote(be)}; MB/s of keys + values (${fmtBytes(bytes)}); batch ${fmtBytes(sample.length)} (KafkaJS ${fmtBytes(kjsSample.length)})`,
+    });
+    const bd = await d.measure(
+      `record batch decode, ${codecName}`,
+      () => mod.decodeRecordBatch(sample),
+      bytes,
+      {
+        group: "Record batch",
+        impl: "Brook",
+      },
+    );
+    const kd = await d.measure(
+      `record batch decode, ${codecName}`,
+      () => KBatchDecoder(new KDecoder(kjsSample)),
+      bytes,
+      { group: "Record batch", impl: KJS },
+    );
+    ctx.record({
+      name: `Record batch decode, ${msgs.length} × 1 KiB records, ${codecName}`,
+      value: bd.mbPerSec,
+      unit: "MB/s",
+      peer: { name: `${KJS} RecordBatch decoder`, value: kd.mbPerSec },
+      notes: `${sampleNote(bd)}; Brook verifies the CRC-32C, KafkaJS does not; keys/values are zero-copy slices in both`,
+    });
+  }
 }
 
 /** The API of src/protocol/compression/index.ts (announced; checked at run time). */
