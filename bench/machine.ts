@@ -25,6 +25,8 @@ export interface MachineInfo {
   arch: string;
   disk: DiskInfo;
   git: { commit: string | null; dirty: boolean | null };
+  /** 1/5/15-minute load averages when the suite started: other work on the machine skews figures. */
+  loadAverage: number[];
 }
 
 function sh(cmd: string, args: string[], cwd?: string): string | null {
@@ -71,6 +73,7 @@ export function describeMachine(dataDir: string): MachineInfo {
     arch: process.arch,
     disk: describeDisk(dataDir),
     git: { commit: sh("git", ["rev-parse", "HEAD"]), dirty: status === null ? null : status.length > 0 },
+    loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };
 }
 
@@ -87,5 +90,7 @@ export function machineLine(m: MachineInfo): string {
   const commit = m.git.commit
     ? `${m.git.commit.slice(0, 10)}${m.git.dirty ? " (+ uncommitted changes)" : ""}`
     : "unknown";
-  return `${m.cores} × ${m.cpuModel}, ${m.memoryGB} GB RAM, Node ${m.node}, ${m.os} (${m.arch}), data dir on ${disk || "unknown disk"}; commit ${commit}`;
+  return `${m.cores} × ${m.cpuModel}, ${m.memoryGB} GB RAM, Node ${m.node}, ${m.os} (${m.arch}), data dir on ${disk || "unknown disk"}; commit ${commit}${
+    m.loadAverage ? `; load average at start ${m.loadAverage.join(" / ")}` : ""
+  }`;
 }
