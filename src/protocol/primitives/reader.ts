@@ -111,29 +111,26 @@ export class Reader {
     return (u >>> 1) ^ -(u & 1);
   }
 
-  /** Unsigned LEB128, at most 10 bytes (64 bits). */
+  /**
+   * Unsigned LEB128, at most 10 bytes (64 bits). Accumulates two 32-bit number halves: a BigInt
+   * accumulator in a loop can crash Node 20's optimising compiler (V8 RepresentationChanger).
+   */
   uvarlong(): bigint {
-    // Fast path: most varlongs (timestamp deltas, small values) fit in 4 bytes (28 bits).
     let lo = 0;
-    let shift = 0;
-    let i = 0;
-    for (; i < 4; i++) {
+    let hi = 0;
+    for (let shift = 0; shift < 70; shift += 7) {
       if (this.pos >= this.end)
         throw new ProtocolError("truncated", "varlong runs past the end of the buffer");
       const b = this.buf[this.pos++]!;
-      lo |= (b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return BigInt(lo >>> 0);
-      shift += 7;
-    }
-    let result = BigInt(lo >>> 0);
-    let bshift = 28n;
-    for (; i < 10; i++) {
-      if (this.pos >= this.end)
-        throw new ProtocolError("truncated", "varlong runs past the end of the buffer");
-      const b = this.buf[this.pos++]!;
-      result |= BigInt(b & 0x7f) << bshift;
-      if ((b & 0x80) === 0) return BigInt.asUintN(64, result);
-      bshift += 7n;
+      const bits = b & 0x7f;
+      if (shift < 28) lo |= bits << shift;
+      else if (shift === 28) {
+        lo |= (bits & 0x0f) << 28;
+        hi |= bits >>> 4;
+      } else hi |= bits << (shift - 32);
+      if ((b & 0x80) === 0) {
+        return hi === 0 ? BigInt(lo >>> 0) : (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+      }
     }
     throw new ProtocolError("bad-varint", "unsigned varlong longer than 10 bytes");
   }

@@ -109,12 +109,17 @@ export class Writer {
   uvarlong(v: bigint): this {
     if (v >= 0n && v < 0x80000000n) return this.uvarint(Number(v));
     this.grow(10);
-    v = BigInt.asUintN(64, v);
-    while (v >= 0x80n) {
-      this.buf[this.pos++] = Number(v & 0x7fn) | 0x80;
-      v >>= 7n;
+    // Split into 32-bit halves and shift numbers: looping over a BigInt.asUintN(64) value makes
+    // Node 20's optimising compiler crash (V8 RepresentationChanger, UnsignedBigInt64 phi).
+    const u = BigInt.asUintN(64, v);
+    let lo = Number(u & 0xffffffffn);
+    let hi = Number(u >> 32n);
+    while (hi !== 0 || lo >= 0x80) {
+      this.buf[this.pos++] = (lo & 0x7f) | 0x80;
+      lo = ((lo >>> 7) | ((hi & 0x7f) << 25)) >>> 0;
+      hi >>>= 7;
     }
-    this.buf[this.pos++] = Number(v);
+    this.buf[this.pos++] = lo;
     return this;
   }
 
