@@ -1,0 +1,322 @@
+/**
+ * Broker suite: a real `brook start` process loaded by real clients on this machine, each figure
+ * beside the raw loopback TCP limit measured in the same run.
+ *
+ * - Produce: librdkafka's rdkafka_performance (the standard Kafka load generator), kcat and KafkaJS
+ *   2.2.4; 100 B and 1 KiB records; acks=1 and acks=-1 (fsync group commit).
+ * - Fetch: rdkafka_performance consuming the 1 KiB topic from the beginning.
+ * - End-to-end latency at a fixed 10k records/s: rdkafka_performance produces (linger.ms=1), a
+ *   long-polling Fetch loop with Brook's codec reads, latency = arrival - record timestamp (HDR).
+ * - Broker CPU seconds and peak RSS over the run.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { createReadStream, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type BenchContext, LatencyRecorder, ProcessMonitor } from "../harness.js";
+import { measureLoopbackTcp } from "../limits.js";
+import { kafkajs, kcat, PeerUnavailable, rdkafkaPerformance } from "../peers.js";
+import { Fetch } from "../../src/protocol/messages/fetch.js";
+import { decodeRecordBatches } from "../../src/protocol/records/record-batch.js";
+import { RawClient } from "../../test/support/raw-client.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+function startBroker(dataDir: string): Promise<{ proc: ChildProcess; port: number }> {
+  const proc = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "src/cli/main.ts",
+      "start",
+      "--port",
+      "0",
+      "--data-dir",
+      dataDir,
+      "--log-level",
+      "warn",
+    ],
+    {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    let out = "";
+    proc.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on [^\s:]+:(\d+)/.exec(out);
+      if (m) resolve({ proc, port: Number(m[1]) });
+    });
+    proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    proc.on("exit", (code) => reject(new Error(`broker exited (${code}): ${out}`)));
+  });
+}
+
+function run(cmd: string, args: string[], timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${cmd} failed: ${err.message}\n${stderr}`)) : resolve(`${stdout}\n${stderr}`),
+    );
+  });
+}
+
+/** The final summary line of rdkafka_performance: "... N msgs/s and X MB/s". */
+function parsePerf(out: string): { msgsPerSec: number; mbPerSec: number } {
+  const lines = out.split("\n").filter((l) => /msgs\/s/.test(l));
+  const last = lines[lines.length - 1] ?? "";
+  const m = /(\d+) msgs\/s and ([\d.]+) MB\/s/.exec(last) ?? /(\d+) msgs\/s \(([\d.]+) MB\/s\)/.exec(last);
+  if (!m) throw new Error(`cannot parse rdkafka_performance output: ${last || out.slice(-500)}`);
+  return { msgsPerSec: Number(m[1]), mbPerSec: Number(m[2]) };
+}
+
+export default async function run_(ctx: BenchContext): Promise<void> {
+  const q = ctx.quick;
+  ctx.progress("measuring the loopback TCP limit (two Node processes, 1 MiB writes)");
+  const tcp = await measureLoopbackTcp(1 << 20, q ? 256 << 20 : 2 << 30);
+  ctx.record({ name: "limit: loopback TCP between two Node processes", value: tcp.mbPerSec, unit: "MB/s" });
+  const limit = { name: "loopback TCP limit", value: tcp.mbPerSec };
+
+  const { proc, port } = await startBroker(join(ctx.tmpDir, "data"));
+  const monitor = new ProcessMonitor(proc.pid!);
+  const bootstrap = `127.0.0.1:${port}`;
+  try {
+    // ---- rdkafka_performance
+    let perf: string | null = null;
+    try {
+      perf = (await rdkafkaPerformance((m) => ctx.progress(m))).path;
+    } catch (e) {
+      if (!(e instanceof PeerUnavailable)) throw e;
+      ctx.record({ name: "rdkafka_performance", value: 0, unit: "n/a", notes: e.message });
+    }
+    if (perf) {
+      for (const [size, count] of [
+        [1024, q ? 200_000 : 1_000_000],
+        [100, q ? 1_000_000 : 5_000_000],
+      ] as const) {
+        for (const acks of [1, -1]) {
+          const topic = `perf-${size}-${acks === 1 ? "a1" : "aall"}`;
+          ctx.progress(`rdkafka_performance produce ${count} x ${size} B, acks=${acks}`);
+          const out = await run(
+            perf,
+            [
+              "-P",
+              "-t",
+              topic,
+              "-b",
+              bootstrap,
+              "-p",
+              "0",
+              "-s",
+              String(size),
+              "-c",
+              String(count),
+              "-a",
+              String(acks),
+              "-X",
+              "linger.ms=5",
+              "-X",
+              "batch.size=1000000",
+              "-X",
+              "queue.buffering.max.messages=1000000",
+            ],
+            300_000,
+          );
+          const r = parsePerf(out);
+          ctx.record({
+            name: `produce ${size} B records, acks=${acks}, librdkafka`,
+            value: r.mbPerSec,
+            unit: "MB/s",
+            peer: limit,
+          });
+          ctx.record({
+            name: `produce ${size} B records, acks=${acks}, librdkafka (records)`,
+            value: r.msgsPerSec,
+            unit: "records/s",
+          });
+        }
+      }
+      ctx.progress("rdkafka_performance fetch of the 1 KiB topic from the beginning");
+      const fetchCount = q ? 200_000 : 1_000_000;
+      const f = parsePerf(
+        await run(
+          perf,
+          [
+            "-C",
+            "-t",
+            "perf-1024-a1",
+            "-b",
+            bootstrap,
+            "-p",
+            "0",
+            "-o",
+            "beginning",
+            "-c",
+            String(fetchCount),
+          ],
+          300_000,
+        ),
+      );
+      ctx.record({
+        name: "fetch 1 KiB records, librdkafka consumer",
+        value: f.mbPerSec,
+        unit: "MB/s",
+        peer: limit,
+      });
+    }
+
+    // ---- kcat (one process, records from a file)
+    try {
+      const kcatPath = await kcat((m) => ctx.progress(m));
+      const n = q ? 100_000 : 500_000;
+      const line = `${"x".repeat(1023)}\n`;
+      const file = join(ctx.tmpDir, "kcat-input.txt");
+      writeFileSync(file, line.repeat(n));
+      ctx.progress(`kcat produce ${n} x 1 KiB, acks=1`);
+      const t0 = process.hrtime.bigint();
+      await new Promise<void>((resolve, reject) => {
+        const child = execFile(
+          kcatPath,
+          ["-b", bootstrap, "-P", "-t", "kcat-1024", "-p", "0", "-X", "linger.ms=5"],
+          { timeout: 300_000 },
+          (e) => (e ? reject(e) : resolve()),
+        );
+        createReadStream(file).pipe(child.stdin!);
+      });
+      const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+      ctx.record({
+        name: "produce 1 KiB records, acks=1, kcat (incl. process start)",
+        value: (n * 1024) / secs / 1e6,
+        unit: "MB/s",
+        peer: limit,
+      });
+    } catch (e) {
+      if (!(e instanceof PeerUnavailable)) throw e;
+      ctx.record({ name: "kcat", value: 0, unit: "n/a", notes: e.message });
+    }
+
+    // ---- KafkaJS
+    {
+      const { Kafka, logLevel } = kafkajs().require("kafkajs");
+      const kafka = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING });
+      const producer = kafka.producer({ allowAutoTopicCreation: true });
+      await producer.connect();
+      for (const size of [100, 1024]) {
+        const total = q ? 100_000 : 500_000;
+        const batch = 1000;
+        const value = Buffer.alloc(size, 120);
+        const messages = Array.from({ length: batch }, () => ({ value }));
+        ctx.progress(`KafkaJS produce ${total} x ${size} B, batches of ${batch}, 4 in flight, acks=1`);
+        const t0 = process.hrtime.bigint();
+        let sent = 0;
+        const worker = async () => {
+          while (sent < total) {
+            sent += batch;
+            await producer.send({ topic: `kafkajs-${size}`, acks: 1, messages });
+          }
+        };
+        await Promise.all([worker(), worker(), worker(), worker()]);
+        const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+        ctx.record({
+          name: `produce ${size} B records, acks=1, KafkaJS`,
+          value: (sent * size) / secs / 1e6,
+          unit: "MB/s",
+          peer: limit,
+        });
+        ctx.record({
+          name: `produce ${size} B records, acks=1, KafkaJS (records)`,
+          value: sent / secs,
+          unit: "records/s",
+        });
+      }
+      await producer.disconnect();
+    }
+
+    // ---- end-to-end latency at a fixed rate
+    if (perf) {
+      const rate = 10_000;
+      const seconds = q ? 3 : 10;
+      const topic = "latency";
+      await run(
+        perf,
+        ["-P", "-t", topic, "-b", bootstrap, "-p", "0", "-s", "100", "-c", "1", "-a", "1"],
+        30_000,
+      );
+      const c = await RawClient.connect(port);
+      const lat = new LatencyRecorder();
+      let offset = 1n;
+      let stop = false;
+      const consumer = (async () => {
+        while (!stop) {
+          const res = await c.request(Fetch, 11, {
+            replicaId: -1,
+            maxWaitMs: 100,
+            minBytes: 1,
+            maxBytes: 1 << 20,
+            isolationLevel: 0,
+            sessionEpoch: -1,
+            topics: [
+              { topic, partitions: [{ partition: 0, fetchOffset: offset, partitionMaxBytes: 1 << 20 }] },
+            ],
+          });
+          const now = Date.now();
+          const records = res.responses[0]?.partitions[0]?.records;
+          if (!records || records.length === 0) continue;
+          for (const b of await decodeRecordBatches(records)) {
+            for (const r of b.records) lat.recordMicros((now - Number(r.timestamp)) * 1000);
+            offset = b.header.baseOffset + BigInt(b.header.lastOffsetDelta) + 1n;
+          }
+        }
+      })();
+      ctx.progress(
+        `end-to-end latency: ${rate} records/s for ${seconds} s (rdkafka_performance -r, linger.ms=1)`,
+      );
+      await run(
+        perf,
+        [
+          "-P",
+          "-t",
+          topic,
+          "-b",
+          bootstrap,
+          "-p",
+          "0",
+          "-s",
+          "100",
+          "-r",
+          String(rate),
+          "-c",
+          String(rate * seconds),
+          "-a",
+          "1",
+          "-X",
+          "linger.ms=1",
+        ],
+        (seconds + 30) * 1000,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      stop = true;
+      await consumer;
+      c.close();
+      const s = lat.summary();
+      const notes = `${s.count} records; timestamps in ms, so values are +-1 ms`;
+      ctx.record({ name: "end-to-end latency p50 at 10k records/s", value: s.p50 / 1000, unit: "ms", notes });
+      ctx.record({ name: "end-to-end latency p99 at 10k records/s", value: s.p99 / 1000, unit: "ms", notes });
+      ctx.record({
+        name: "end-to-end latency p99.9 at 10k records/s",
+        value: s.p999 / 1000,
+        unit: "ms",
+        notes,
+      });
+    }
+  } finally {
+    const usage = monitor.stop();
+    proc.kill("SIGTERM");
+    await new Promise((r) => proc.once("exit", r));
+    if (usage) {
+      ctx.record({ name: "broker CPU time over the suite", value: usage.cpuSeconds, unit: "s" });
+      ctx.record({ name: "broker peak RSS", value: (usage.peakRssBytes ?? 0) / 1e6, unit: "MB" });
+    }
+  }
+}
