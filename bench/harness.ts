@@ -23,7 +23,14 @@ export {
   type ProcessUsage,
   readProcUsage,
 } from "./resources.js";
-export { measureThroughput, type ThroughputOptions, type ThroughputResult, timeOnce } from "./timing.js";
+export {
+  measureSideBySide,
+  measureThroughput,
+  type SideBySideImpl,
+  type ThroughputOptions,
+  type ThroughputResult,
+  timeOnce,
+} from "./timing.js";
 
 /** What a suite records: one figure, optionally beside a peer's figure from the same run. */
 export interface MeasureInput {

@@ -100,13 +100,36 @@ export async function measureThroughput(
     totalOps += ops;
     seconds += secs;
   }
+  const bytes = opts.bytesPerOp ?? 0;
+  const result = summarize(label, rates, totalOps, seconds, bytes);
+  const median = result.opsPerSec;
+  const rate = bytes ? `${result.mbPerSec.toFixed(1)} MB/s` : `${Math.round(median)} ops/s`;
+  ctx?.progress(
+    `✓ ${label}: ${rate} (±${result.spreadPct.toFixed(0)}% over ${nSamples} samples, ${((Date.now() - t0) / 1000).toFixed(1)}s)`,
+  );
+  return result;
+}
+
+export interface SideBySideImpl {
+  name: string;
+  fn: Fn;
+  /** Defaults to opts.bytesPerOp. */
+  bytesPerOp?: number;
+}
+
+function summarize(
+  label: string,
+  rates: number[],
+  totalOps: number,
+  seconds: number,
+  bytes: number,
+): ThroughputResult {
   const sorted = [...rates].sort((a, b) => a - b);
   const median =
     sorted.length % 2
       ? sorted[(sorted.length - 1) / 2]!
       : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
-  const bytes = opts.bytesPerOp ?? 0;
-  const result: ThroughputResult = {
+  return {
     label,
     opsPerSec: median,
     mbPerSec: (median * bytes) / 1e6,
@@ -117,11 +140,60 @@ export async function measureThroughput(
     totalOps,
     seconds,
   };
-  const rate = bytes ? `${result.mbPerSec.toFixed(1)} MB/s` : `${Math.round(median)} ops/s`;
-  ctx?.progress(
-    `✓ ${label}: ${rate} (±${result.spreadPct.toFixed(0)}% over ${nSamples} samples, ${((Date.now() - t0) / 1000).toFixed(1)}s)`,
+}
+
+/**
+ * Measures several implementations of the same work side by side: after each one's warm-up, their
+ * timed samples are interleaved (A B C, C B A, A B C, ...), so a burst of load from elsewhere on the
+ * machine hits every implementation alike and the ratio between them stays meaningful. Each gets
+ * `durationMs` in total; results come back in the order given.
+ */
+export async function measureSideBySide(
+  ctx: Pick<BenchContext, "progress" | "quick"> | null,
+  label: string,
+  impls: SideBySideImpl[],
+  opts: ThroughputOptions = {},
+): Promise<ThroughputResult[]> {
+  const quick = opts.quick ?? ctx?.quick ?? false;
+  const durationMs = opts.durationMs ?? (quick ? 600 : 3000);
+  const warmupMs = opts.warmupMs ?? (quick ? 150 : 500);
+  const nSamples = Math.max(1, opts.samples ?? (quick ? 3 : 6));
+  const t0 = Date.now();
+  ctx?.progress(`▶ ${label}: ${impls.map((i) => i.name).join(" vs ")} (${durationMs} ms each, interleaved)`);
+  const state = [];
+  for (const impl of impls) {
+    const first = impl.fn();
+    const isAsync = first instanceof Promise;
+    if (isAsync) await first;
+    await runFor(impl.fn, isAsync, warmupMs);
+    state.push({ impl, isAsync, rates: [] as number[], ops: 0, secs: 0 });
+  }
+  for (let s = 0; s < nSamples; s++) {
+    const order = s % 2 ? [...state].reverse() : state;
+    for (const st of order) {
+      const [ops, secs] = await runFor(st.impl.fn, st.isAsync, durationMs / nSamples, opts.iterations);
+      st.rates.push(ops / secs);
+      st.ops += ops;
+      st.secs += secs;
+    }
+  }
+  const results = state.map((st) =>
+    summarize(
+      `${label} — ${st.impl.name}`,
+      st.rates,
+      st.ops,
+      st.secs,
+      st.impl.bytesPerOp ?? opts.bytesPerOp ?? 0,
+    ),
   );
-  return result;
+  const txt = results
+    .map((r, i) => {
+      const b = impls[i]!.bytesPerOp ?? opts.bytesPerOp ?? 0;
+      return `${impls[i]!.name} ${b ? `${r.mbPerSec.toFixed(1)} MB/s` : `${Math.round(r.opsPerSec)} ops/s`} (±${r.spreadPct.toFixed(0)}%)`;
+    })
+    .join(", ");
+  ctx?.progress(`✓ ${label}: ${txt} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+  return results;
 }
 
 /** Times one call of an (async) function, in seconds. */
