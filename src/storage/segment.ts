@@ -486,9 +486,10 @@ export class LogSegment {
   async findBatch(
     target: bigint,
     limit: number,
+    from?: number,
   ): Promise<{ position: number; size: number; baseOffset: bigint } | undefined> {
     await this.load();
-    let pos = this.offsetIndex.lookup(target).position;
+    let pos = from ?? this.offsetIndex.lookup(target).position;
     if (pos >= limit) pos = 0;
     const probe = Buffer.allocUnsafe(Math.min(64 * 1024, Math.max(limit - pos, BATCH.HEADER_SIZE)));
     while (pos + BATCH.HEADER_SIZE <= limit) {
@@ -519,26 +520,87 @@ export class LogSegment {
     maxOffset: bigint,
     minOneBatch: boolean,
   ): Promise<{ data: Buffer; next: bigint } | undefined> {
+    await this.load();
     const limit = this.size;
-    const start = await this.findBatch(target, limit);
-    if (!start) return undefined;
-    if (start.baseOffset >= maxOffset) return { data: Buffer.alloc(0), next: start.baseOffset };
-    let want = Math.min(Math.max(maxBytes, 0), limit - start.position);
-    if (want < start.size) {
-      if (!minOneBatch) return { data: Buffer.alloc(0), next: start.baseOffset };
-      want = start.size;
+    const budget = Math.max(maxBytes, 0);
+    // One read from the index entry's position usually holds both the batch with `target` (at most
+    // about index.interval.bytes after it) and the bytes to return.
+    let pos = this.offsetIndex.lookup(target).position;
+    if (pos >= limit) pos = 0;
+    const slack = 2 * this.opts.indexIntervalBytes + 16 * 1024;
+    const buf = await this.readAt(pos, Math.min(limit - pos, budget + slack));
+    let s = 0;
+    let found = false;
+    while (s + BATCH.HEADER_SIZE <= buf.length) {
+      const size = buf.readInt32BE(s + BATCH.LENGTH) + BATCH.LOG_OVERHEAD;
+      if (size < BATCH.HEADER_SIZE) return undefined;
+      const base = buf.readBigInt64BE(s + BATCH.BASE_OFFSET);
+      if (base + BigInt(buf.readInt32BE(s + BATCH.LAST_OFFSET_DELTA)) >= target) {
+        found = true;
+        break;
+      }
+      if (s + size > buf.length) break;
+      s += size;
     }
-    const data = await this.readAt(start.position, want);
-    let at = 0;
-    let next = start.baseOffset;
-    while (at + BATCH.HEADER_SIZE <= data.length) {
-      const size = data.readInt32BE(at + BATCH.LENGTH) + BATCH.LOG_OVERHEAD;
-      if (size < BATCH.HEADER_SIZE || at + size > data.length) break;
-      const base = data.readBigInt64BE(at + BATCH.BASE_OFFSET);
+    if (!found) {
+      // The batch is further than the first read reached: search from there.
+      const start = await this.findBatch(target, limit, pos + s);
+      if (!start) return undefined;
+      return this.readFrom(
+        start.position,
+        start.size,
+        start.baseOffset,
+        budget,
+        maxOffset,
+        minOneBatch,
+        limit,
+      );
+    }
+    const firstSize = buf.readInt32BE(s + BATCH.LENGTH) + BATCH.LOG_OVERHEAD;
+    const firstBase = buf.readBigInt64BE(s + BATCH.BASE_OFFSET);
+    if (s + firstSize > buf.length || firstSize > budget) {
+      return this.readFrom(pos + s, firstSize, firstBase, budget, maxOffset, minOneBatch, limit);
+    }
+    return this.wholeBatches(buf, s, Math.min(buf.length, s + budget), firstBase, maxOffset);
+  }
+
+  private async readFrom(
+    position: number,
+    firstSize: number,
+    firstBase: bigint,
+    budget: number,
+    maxOffset: bigint,
+    minOneBatch: boolean,
+    limit: number,
+  ): Promise<{ data: Buffer; next: bigint }> {
+    if (firstBase >= maxOffset) return { data: Buffer.alloc(0), next: firstBase };
+    let want = Math.min(budget, limit - position);
+    if (want < firstSize) {
+      if (!minOneBatch) return { data: Buffer.alloc(0), next: firstBase };
+      want = firstSize;
+    }
+    const data = await this.readAt(position, want);
+    return this.wholeBatches(data, 0, data.length, firstBase, maxOffset);
+  }
+
+  /** The whole batches of buf[from, end) that start below maxOffset. */
+  private wholeBatches(
+    buf: Buffer,
+    from: number,
+    end: number,
+    firstBase: bigint,
+    maxOffset: bigint,
+  ): { data: Buffer; next: bigint } {
+    let at = from;
+    let next = firstBase;
+    while (at + BATCH.HEADER_SIZE <= end) {
+      const size = buf.readInt32BE(at + BATCH.LENGTH) + BATCH.LOG_OVERHEAD;
+      if (size < BATCH.HEADER_SIZE || at + size > end) break;
+      const base = buf.readBigInt64BE(at + BATCH.BASE_OFFSET);
       if (base >= maxOffset) break;
-      next = base + BigInt(data.readInt32BE(at + BATCH.LAST_OFFSET_DELTA)) + 1n;
+      next = base + BigInt(buf.readInt32BE(at + BATCH.LAST_OFFSET_DELTA)) + 1n;
       at += size;
     }
-    return { data: at === data.length ? data : data.subarray(0, at), next };
+    return { data: buf.subarray(from, at), next };
   }
 }

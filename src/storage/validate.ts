@@ -121,7 +121,13 @@ function checkKeys(records: Buffer, start: number, end: number, count: number): 
 export async function checkCompressedKeys(buf: Buffer, list: ValidatedBatch[]): Promise<void> {
   for (const b of list) {
     const codec = b.header.attributes & ATTR.COMPRESSION_MASK;
-    const plain = await decompress(codec, buf.subarray(b.pos + BATCH.HEADER_SIZE, b.pos + b.size));
+    let plain: Buffer;
+    try {
+      plain = await decompress(codec, buf.subarray(b.pos + BATCH.HEADER_SIZE, b.pos + b.size));
+    } catch (e) {
+      if (e instanceof StorageError) throw e;
+      corrupt(`record batch at ${b.pos} does not decompress: ${e instanceof Error ? e.message : String(e)}`);
+    }
     checkKeys(plain, 0, plain.length, b.header.recordsCount);
   }
 }

@@ -147,6 +147,15 @@ describe("bad input is rejected with Kafka's error codes and nothing is written"
     await log.close();
   });
 
+  test("a compacted topic's batch that claims gzip but does not decompress → CORRUPT_MESSAGE", async () => {
+    const log = await openLog({ cleanupPolicy: ["compact"] });
+    const b = buildBatch({ records: [{ key: "a", value: "1" }] });
+    b.writeInt16BE(b.readInt16BE(21) | 1, 21);
+    fixCrc(b);
+    await rejects(log, b, CORRUPT_MESSAGE);
+    await log.close();
+  });
+
   test("the validate hook can refuse an append", async () => {
     const log = await openLog();
     const err = new StorageError(45, "out of order sequence");
@@ -200,7 +209,7 @@ describe("bad input is rejected with Kafka's error codes and nothing is written"
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.BROOK_PROPERTY_RUNS ?? 1000) },
     );
     // Everything in the log passes its CRC.
     const all = await readAll(log, 0n, 1 << 20);
