@@ -78,8 +78,8 @@ export async function measureThroughput(
   opts: ThroughputOptions = {},
 ): Promise<ThroughputResult> {
   const quick = opts.quick ?? ctx?.quick ?? false;
-  const durationMs = opts.durationMs ?? (quick ? 600 : 3000);
-  const warmupMs = opts.warmupMs ?? (quick ? 150 : 500);
+  const durationMs = opts.durationMs ?? (quick ? 400 : 3000);
+  const warmupMs = opts.warmupMs ?? (quick ? 100 : 500);
   const nSamples = Math.max(1, opts.samples ?? (quick ? 3 : 5));
   const t0 = Date.now();
   ctx?.progress(
@@ -155,8 +155,8 @@ export async function measureSideBySide(
   opts: ThroughputOptions = {},
 ): Promise<ThroughputResult[]> {
   const quick = opts.quick ?? ctx?.quick ?? false;
-  const durationMs = opts.durationMs ?? (quick ? 600 : 3000);
-  const warmupMs = opts.warmupMs ?? (quick ? 150 : 500);
+  const durationMs = opts.durationMs ?? (quick ? 400 : 3000);
+  const warmupMs = opts.warmupMs ?? (quick ? 100 : 500);
   const nSamples = Math.max(1, opts.samples ?? (quick ? 3 : 6));
   const t0 = Date.now();
   ctx?.progress(`▶ ${label}: ${impls.map((i) => i.name).join(" vs ")} (${durationMs} ms each, interleaved)`);
