@@ -289,6 +289,20 @@ export class Broker {
     return this.config.topicValues(overrides);
   }
 
+  /**
+   * A topic's effective config, cached: the produce path reads it on every request, and resolving
+   * it parses every config. Invalidated whenever topic or broker configs change.
+   */
+  effectiveTopicConfig(t: TopicRecord): Map<string, ConfigValue> {
+    let v = this.topicConfigCache.get(t.name);
+    if (!v) {
+      v = this.config.topicValues(t.configs);
+      this.topicConfigCache.set(t.name, v);
+    }
+    return v;
+  }
+  private readonly topicConfigCache = new Map<string, Map<string, ConfigValue>>();
+
   logConfigFor(overrides: Record<string, string>): LogConfig {
     const v = this.topicConfigValues(overrides);
     const num = (k: string): number => v.get(k) as number;
@@ -359,6 +373,7 @@ export class Broker {
       throw e;
     }
     if (opts.validateOnly) return undefined;
+    this.topicConfigCache.delete(name);
     const t = this.store.create(name, partitions, overrides);
     const logConfig = this.logConfigFor(overrides);
     for (let p = 0; p < partitions; p++) await this.logs.create(name, p, logConfig, t.id);
@@ -386,6 +401,7 @@ export class Broker {
       throw new TopicError(ErrorCode.TOPIC_DELETION_DISABLED, "Topic deletion is disabled.");
     }
     this.store.delete(name);
+    this.topicConfigCache.delete(name);
     for (let p = 0; p < t.partitions; p++) await this.logs.delete(name, p);
     this.logger.info({ topic: name }, "topic deleted");
   }
@@ -423,6 +439,7 @@ export class Broker {
     }
     if (validateOnly) return;
     this.store.setConfigs(name, overrides);
+    this.topicConfigCache.delete(name);
     const lc = this.logConfigFor(overrides);
     for (let p = 0; p < t.partitions; p++) this.logs.get(name, p)?.updateConfig(lc);
   }
@@ -434,6 +451,7 @@ export class Broker {
     if (validateOnly) return;
     for (const [k, v] of Object.entries(configs)) this.config.setDynamic(k, v);
     this.store.setBrokerConfigs(this.config.dynamicEntries());
+    this.topicConfigCache.clear();
     for (const t of this.store.list()) {
       const lc = this.logConfigFor(t.configs);
       for (let p = 0; p < t.partitions; p++) this.logs.get(t.name, p)?.updateConfig(lc);

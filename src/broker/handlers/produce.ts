@@ -111,7 +111,7 @@ export const produceHandler = defineHandler(Produce, async (ctx, req) => {
           const log = topic ? broker.partitionLog(td.name, pd.index) : undefined;
           if (!log) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
           try {
-            const values = broker.topicConfigValues(topic!.configs);
+            const values = broker.effectiveTopicConfig(topic!);
             checkRecords(
               pd.records,
               version,
