@@ -145,16 +145,6 @@ async function interleaved(
   return out.map(rateOf);
 }
 
-async function timed(
-  workers: number,
-  step: (w: number) => Promise<number>,
-  warmMs: number,
-  sampleMs: number,
-  samples: number,
-): Promise<Rate> {
-  return (await interleaved([{ name: "", workers, step }], warmMs, sampleMs, samples))[0]!;
-}
-
 function fmtSize(n: number): string {
   return n >= MiB ? `${n / MiB} MiB` : `${n / KiB} KiB`;
 }
@@ -346,46 +336,48 @@ export default async function run(ctx: BenchContext): Promise<void> {
     );
     const leo = log.logEndOffset;
     let offset = 0n;
-    const r = await timed(
-      1,
-      async () => {
-        if (offset >= leo) offset = 0n;
-        const res = await log.read(offset, MiB, {});
-        let bytes = 0;
-        for (const chunk of res.records) {
-          bytes += chunk.length;
-          // next offset: walk the batch headers of what came back
-          let p = 0;
-          while (p + 61 <= chunk.length) {
-            const sz = chunk.readInt32BE(p + 8) + 12;
-            offset = chunk.readBigInt64BE(p) + BigInt(chunk.readInt32BE(p + 23)) + 1n;
-            p += sz;
-          }
-        }
-        return bytes;
-      },
-      warmMs,
-      sampleMs,
-      samples,
-    );
     const segFile = log.segments[0]!.logPath;
     const fh = await open(segFile, "r");
     const segSize = (await fh.stat()).size;
-    const rbuf = Buffer.allocUnsafe(MiB);
     let rpos = 0;
-    const rawRead = await timed(
-      1,
-      async () => {
-        if (rpos >= segSize) rpos = 0;
-        const { bytesRead } = await fh.read(Buffer.allocUnsafe(MiB), 0, MiB, rpos);
-        rpos += bytesRead;
-        void rbuf;
-        return bytesRead;
-      },
+    ctx.progress(`▶ reads of ${size} batches from the page cache vs raw fs.read (interleaved)`);
+    const [r, rawRead] = (await interleaved(
+      [
+        {
+          name: "log",
+          workers: 1,
+          step: async () => {
+            if (offset >= leo) offset = 0n;
+            const res = await log.read(offset, MiB, {});
+            let bytes = 0;
+            for (const chunk of res.records) {
+              bytes += chunk.length;
+              // next offset: walk the batch headers of what came back
+              let p = 0;
+              while (p + 61 <= chunk.length) {
+                const sz = chunk.readInt32BE(p + 8) + 12;
+                offset = chunk.readBigInt64BE(p) + BigInt(chunk.readInt32BE(p + 23)) + 1n;
+                p += sz;
+              }
+            }
+            return bytes;
+          },
+        },
+        {
+          name: "raw",
+          workers: 1,
+          step: async () => {
+            if (rpos >= segSize) rpos = 0;
+            const { bytesRead } = await fh.read(Buffer.allocUnsafe(MiB), 0, MiB, rpos);
+            rpos += bytesRead;
+            return bytesRead;
+          },
+        },
+      ],
       warmMs,
       sampleMs,
       samples,
-    );
+    )) as [Rate, Rate];
     await fh.close();
     await log.close({ flush: false });
     rmSync(dir, { recursive: true, force: true });

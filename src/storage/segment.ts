@@ -558,6 +558,11 @@ export class LogSegment {
     }
     const firstSize = buf.readInt32BE(s + BATCH.LENGTH) + BATCH.LOG_OVERHEAD;
     const firstBase = buf.readBigInt64BE(s + BATCH.BASE_OFFSET);
+    if (firstSize > budget && s + firstSize <= buf.length) {
+      // Larger than maxBytes but already read: the one batch a read must return anyway.
+      if (firstBase >= maxOffset || !minOneBatch) return { data: Buffer.alloc(0), next: firstBase };
+      return this.wholeBatches(buf, s, s + firstSize, firstBase, maxOffset);
+    }
     if (s + firstSize > buf.length || firstSize > budget) {
       return this.readFrom(pos + s, firstSize, firstBase, budget, maxOffset, minOneBatch, limit);
     }
