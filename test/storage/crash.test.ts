@@ -45,6 +45,8 @@ function runRound(
   const checkpointMs = random() < 0.5 ? 20 : 1e9;
   const segmentBytes = [8 * 1024, 64 * 1024, 1 << 20][Math.floor(random() * 3)]!;
   const killAfter = Math.floor(random() * 120);
+  // One round in eight is killed at a random moment from spawn, often during recovery itself.
+  const earlyKill = random() < 0.125 ? Math.floor(random() * 500) : undefined;
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -65,6 +67,7 @@ function runRound(
     let ready = "";
     let failed = "";
     let stderr = "";
+    if (earlyKill !== undefined) setTimeout(() => child.kill("SIGKILL"), earlyKill);
     const timeout = setTimeout(() => {
       child.kill("SIGKILL");
       failed ||= "child did not get ready within 20 s";
@@ -80,7 +83,7 @@ function runRound(
       } else if (line.startsWith("ready")) {
         ready = line;
         clearTimeout(timeout);
-        setTimeout(() => child.kill("SIGKILL"), killAfter);
+        if (earlyKill === undefined) setTimeout(() => child.kill("SIGKILL"), killAfter);
       } else if (line.startsWith("verify-failed")) {
         failed = line;
       }
