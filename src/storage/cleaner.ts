@@ -119,6 +119,7 @@ export class LogCleaner {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = false;
+  private readonly busy = new Map<PartitionLog, Promise<void>>();
   readonly history: CleanStats[] = [];
 
   constructor(
@@ -264,6 +265,24 @@ export class LogCleaner {
 
   /** Cleans one log now (whatever its dirty ratio). Undefined when there is nothing to clean. */
   async clean(log: PartitionLog, now = Date.now()): Promise<CleanStats | undefined> {
+    // One clean per log at a time (the timer's round and an explicit call could meet).
+    while (this.busy.has(log)) await this.busy.get(log);
+    let done!: () => void;
+    this.busy.set(
+      log,
+      new Promise<void>((r) => {
+        done = r;
+      }),
+    );
+    try {
+      return await this.cleanNow(log, now);
+    } finally {
+      this.busy.delete(log);
+      done();
+    }
+  }
+
+  private async cleanNow(log: PartitionLog, now: number): Promise<CleanStats | undefined> {
     const info = await this.cleanableInfo(log, now);
     if (!info) return undefined;
     const t0 = performance.now();

@@ -318,6 +318,32 @@ describe("log compaction", () => {
     await m.close();
   });
 
+  test("the manager's cleaner runs by itself every log.cleaner.backoff.ms", async () => {
+    const t = tmpDir("brook-compact-");
+    cleanups.push(t.cleanup);
+    const m = await LogManager.open({ dataDir: t.dir, cleanerOptions: { backoffMs: 30 } });
+    const log = await m.create(
+      "auto",
+      0,
+      logConfig({
+        cleanupPolicy: ["compact", "delete"],
+        segmentBytes: 3000,
+        minCleanableDirtyRatio: 0.1,
+        fileDeleteDelayMs: 0,
+      }),
+      "8d6f0e4e-1b2a-4c3d-9e8f-0a1b2c3d4e5f",
+    );
+    for (let i = 0; i < 60; i++)
+      await put(log, [{ key: `k${i % 3}`, value: "a".repeat(200), timestamp: Date.now() }]);
+    const t0 = Date.now();
+    while (m.cleaner!.history.length === 0 && Date.now() - t0 < 5000)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.ok(m.cleaner!.history.length > 0, "a clean happened");
+    const keys = flat(await readAll(log, 0n, 1 << 20)).filter((w) => w.offset < log.activeSegment.baseOffset);
+    assert.ok(keys.length <= 3 + 20, `compacted: ${keys.length} records left below the active segment`);
+    await m.close();
+  });
+
   test("the cleaner leaves no temporary files and runs off the append path", async () => {
     const { m, log } = await setup();
     const appends: Promise<unknown>[] = [];
