@@ -270,7 +270,7 @@ export default async function run_(ctx: BenchContext): Promise<void> {
         }
       })();
       ctx.progress(
-        `end-to-end latency: ${rate} records/s for ${seconds} s (rdkafka_performance -r, linger.ms=1)`,
+        `end-to-end latency: ${rate} records/s for ${seconds} s (rdkafka_performance -r, linger.ms=1, Nagle off)`,
       );
       await run(
         perf,

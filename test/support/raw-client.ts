@@ -15,6 +15,7 @@ export class RawClient {
   private readonly closeWaiters: Array<() => void> = [];
 
   private constructor(readonly socket: Socket) {
+    socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => {
       this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
       while (this.buf.length >= 4) {
