@@ -523,11 +523,13 @@ export class LogSegment {
     await this.load();
     const limit = this.size;
     const budget = Math.max(maxBytes, 0);
-    // One read from the index entry's position usually holds both the batch with `target` (at most
-    // about index.interval.bytes after it) and the bytes to return.
-    let pos = this.offsetIndex.lookup(target).position;
+    // Where a previous read ended (a consumer reading on) is known exactly; otherwise one read from
+    // the index entry's position usually holds both the batch with `target` (at most about
+    // index.interval.bytes plus one batch after it) and the bytes to return.
+    const hint = this.readHints.get(target);
+    let pos = hint !== undefined && hint < limit ? hint : this.offsetIndex.lookup(target).position;
     if (pos >= limit) pos = 0;
-    const slack = 2 * this.opts.indexIntervalBytes + 16 * 1024;
+    const slack = hint !== undefined ? 0 : 2 * this.opts.indexIntervalBytes + 16 * 1024;
     const buf = await this.readAt(pos, Math.min(limit - pos, budget + slack));
     let s = 0;
     let found = false;
@@ -542,11 +544,12 @@ export class LogSegment {
       if (s + size > buf.length) break;
       s += size;
     }
+    let r: { data: Buffer; next: bigint; position: number };
     if (!found) {
       // The batch is further than the first read reached: search from there.
       const start = await this.findBatch(target, limit, pos + s);
       if (!start) return undefined;
-      return this.readFrom(
+      r = await this.readFrom(
         start.position,
         start.size,
         start.baseOffset,
@@ -555,18 +558,29 @@ export class LogSegment {
         minOneBatch,
         limit,
       );
+    } else {
+      const firstSize = buf.readInt32BE(s + BATCH.LENGTH) + BATCH.LOG_OVERHEAD;
+      const firstBase = buf.readBigInt64BE(s + BATCH.BASE_OFFSET);
+      if (firstSize > budget && s + firstSize <= buf.length) {
+        // Larger than maxBytes but already read: the one batch a read must return anyway.
+        if (firstBase >= maxOffset || !minOneBatch) return { data: Buffer.alloc(0), next: firstBase };
+        r = this.wholeBatches(buf, s, s + firstSize, firstBase, maxOffset, pos);
+      } else if (s + firstSize > buf.length || firstSize > budget) {
+        r = await this.readFrom(pos + s, firstSize, firstBase, budget, maxOffset, minOneBatch, limit);
+      } else {
+        r = this.wholeBatches(buf, s, Math.min(buf.length, s + budget), firstBase, maxOffset, pos);
+      }
     }
-    const firstSize = buf.readInt32BE(s + BATCH.LENGTH) + BATCH.LOG_OVERHEAD;
-    const firstBase = buf.readBigInt64BE(s + BATCH.BASE_OFFSET);
-    if (firstSize > budget && s + firstSize <= buf.length) {
-      // Larger than maxBytes but already read: the one batch a read must return anyway.
-      if (firstBase >= maxOffset || !minOneBatch) return { data: Buffer.alloc(0), next: firstBase };
-      return this.wholeBatches(buf, s, s + firstSize, firstBase, maxOffset);
-    }
-    if (s + firstSize > buf.length || firstSize > budget) {
-      return this.readFrom(pos + s, firstSize, firstBase, budget, maxOffset, minOneBatch, limit);
-    }
-    return this.wholeBatches(buf, s, Math.min(buf.length, s + budget), firstBase, maxOffset);
+    if (r.data.length > 0) this.rememberReadEnd(r.next, r.position + r.data.length);
+    return { data: r.data, next: r.next };
+  }
+
+  /** Offset -> file position of batches where reads ended: the next sequential read starts there. */
+  private readonly readHints = new Map<bigint, number>();
+
+  private rememberReadEnd(offset: bigint, position: number): void {
+    if (this.readHints.size >= 256) this.readHints.delete(this.readHints.keys().next().value!);
+    this.readHints.set(offset, position);
   }
 
   private async readFrom(
@@ -577,25 +591,26 @@ export class LogSegment {
     maxOffset: bigint,
     minOneBatch: boolean,
     limit: number,
-  ): Promise<{ data: Buffer; next: bigint }> {
-    if (firstBase >= maxOffset) return { data: Buffer.alloc(0), next: firstBase };
+  ): Promise<{ data: Buffer; next: bigint; position: number }> {
+    if (firstBase >= maxOffset) return { data: Buffer.alloc(0), next: firstBase, position };
     let want = Math.min(budget, limit - position);
     if (want < firstSize) {
-      if (!minOneBatch) return { data: Buffer.alloc(0), next: firstBase };
+      if (!minOneBatch) return { data: Buffer.alloc(0), next: firstBase, position };
       want = firstSize;
     }
     const data = await this.readAt(position, want);
-    return this.wholeBatches(data, 0, data.length, firstBase, maxOffset);
+    return this.wholeBatches(data, 0, data.length, firstBase, maxOffset, position);
   }
 
-  /** The whole batches of buf[from, end) that start below maxOffset. */
+  /** The whole batches of buf[from, end) that start below maxOffset (`bufPos`: file position of buf[0]). */
   private wholeBatches(
     buf: Buffer,
     from: number,
     end: number,
     firstBase: bigint,
     maxOffset: bigint,
-  ): { data: Buffer; next: bigint } {
+    bufPos: number,
+  ): { data: Buffer; next: bigint; position: number } {
     let at = from;
     let next = firstBase;
     while (at + BATCH.HEADER_SIZE <= end) {
@@ -606,6 +621,6 @@ export class LogSegment {
       next = base + BigInt(buf.readInt32BE(at + BATCH.LAST_OFFSET_DELTA)) + 1n;
       at += size;
     }
-    return { data: buf.subarray(from, at), next };
+    return { data: buf.subarray(from, at), next, position: bufPos + from };
   }
 }
