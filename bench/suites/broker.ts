@@ -71,6 +71,33 @@ function parsePerf(out: string): { msgsPerSec: number; mbPerSec: number } {
   return { msgsPerSec: Number(m[1]), mbPerSec: Number(m[2]) };
 }
 
+/** Runs rdkafka_performance as a producer of `count` records of `size` bytes to partition 0. */
+function perfProduce(
+  perf: string,
+  bootstrap: string,
+  topic: string,
+  size: number,
+  count: number,
+  extra: string[],
+  timeoutMs = 300_000,
+): Promise<string> {
+  const args = [
+    "-P",
+    "-t",
+    topic,
+    "-b",
+    bootstrap,
+    "-p",
+    "0",
+    "-s",
+    String(size),
+    "-c",
+    String(count),
+    ...extra,
+  ];
+  return run(perf, args, timeoutMs);
+}
+
 export default async function run_(ctx: BenchContext): Promise<void> {
   const q = ctx.quick;
   ctx.progress("measuring the loopback TCP limit (two Node processes, 1 MiB writes)");
@@ -98,31 +125,16 @@ export default async function run_(ctx: BenchContext): Promise<void> {
         for (const acks of [1, -1]) {
           const topic = `perf-${size}-${acks === 1 ? "a1" : "aall"}`;
           ctx.progress(`rdkafka_performance produce ${count} x ${size} B, acks=${acks}`);
-          const out = await run(
-            perf,
-            [
-              "-P",
-              "-t",
-              topic,
-              "-b",
-              bootstrap,
-              "-p",
-              "0",
-              "-s",
-              String(size),
-              "-c",
-              String(count),
-              "-a",
-              String(acks),
-              "-X",
-              "linger.ms=5",
-              "-X",
-              "batch.size=1000000",
-              "-X",
-              "queue.buffering.max.messages=1000000",
-            ],
-            300_000,
-          );
+          const out = await perfProduce(perf, bootstrap, topic, size, count, [
+            "-a",
+            String(acks),
+            "-X",
+            "linger.ms=5",
+            "-X",
+            "batch.size=1000000",
+            "-X",
+            "queue.buffering.max.messages=1000000",
+          ]);
           const r = parsePerf(out);
           ctx.record({
             name: `produce ${size} B records, acks=${acks}, librdkafka`,
@@ -238,11 +250,7 @@ export default async function run_(ctx: BenchContext): Promise<void> {
       const rate = 10_000;
       const seconds = q ? 3 : 10;
       const topic = "latency";
-      await run(
-        perf,
-        ["-P", "-t", topic, "-b", bootstrap, "-p", "0", "-s", "100", "-c", "1", "-a", "1"],
-        30_000,
-      );
+      await perfProduce(perf, bootstrap, topic, 100, 1, ["-a", "1"], 30_000);
       const c = await RawClient.connect(port);
       const lat = new LatencyRecorder();
       let offset = 1n;
@@ -272,27 +280,13 @@ export default async function run_(ctx: BenchContext): Promise<void> {
       ctx.progress(
         `end-to-end latency: ${rate} records/s for ${seconds} s (rdkafka_performance -r, linger.ms=1, Nagle off)`,
       );
-      await run(
+      await perfProduce(
         perf,
-        [
-          "-P",
-          "-t",
-          topic,
-          "-b",
-          bootstrap,
-          "-p",
-          "0",
-          "-s",
-          "100",
-          "-r",
-          String(rate),
-          "-c",
-          String(rate * seconds),
-          "-a",
-          "1",
-          "-X",
-          "linger.ms=1",
-        ],
+        bootstrap,
+        topic,
+        100,
+        rate * seconds,
+        ["-r", String(rate), "-a", "1", "-X", "linger.ms=1", "-X", "socket.nagle.disable=true"],
         (seconds + 30) * 1000,
       );
       await new Promise((r) => setTimeout(r, 500));

@@ -6,7 +6,7 @@ import { ErrorCode } from "../../protocol/error-codes.js";
 import { AlterConfigs } from "../../protocol/messages/alter-configs.js";
 import { defineHandler } from "../router.js";
 import { errorOf } from "./common.js";
-import { brokerResourceError, ResourceType } from "./configs.js";
+import { brokerResourceError, ResourceType, unsupportedResource } from "./configs.js";
 
 export const alterConfigsHandler = defineHandler(AlterConfigs, (ctx, req) => {
   const { broker } = ctx;
@@ -34,11 +34,7 @@ export const alterConfigsHandler = defineHandler(AlterConfigs, (ctx, req) => {
         for (const c of res.configs) next[c.name] = c.value;
         broker.setBrokerConfigs(next, req.validateOnly);
       } else {
-        return {
-          ...base,
-          errorCode: ErrorCode.INVALID_REQUEST,
-          errorMessage: `Unsupported resource type ${res.resourceType}`,
-        };
+        return { ...base, ...unsupportedResource(res.resourceType) };
       }
       return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
     } catch (e) {

@@ -15,3 +15,8 @@ export function brokerResourceError(
     errorMessage: `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${name}`,
   };
 }
+
+/** The answer for a resource type these APIs do not handle. */
+export function unsupportedResource(resourceType: number): { errorCode: number; errorMessage: string } {
+  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resourceType}` };
+}

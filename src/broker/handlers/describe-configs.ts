@@ -7,7 +7,7 @@ import { DescribeConfigs } from "../../protocol/messages/describe-configs.js";
 import { CONFIG_TYPE_ID, TOPIC_CONFIG_BY_NAME } from "../config/definitions.js";
 import { ConfigSource, type ResolvedEntry } from "../config/config.js";
 import { defineHandler } from "../router.js";
-import { brokerResourceError, ResourceType } from "./configs.js";
+import { brokerResourceError, ResourceType, unsupportedResource } from "./configs.js";
 
 export const describeConfigsHandler = defineHandler(DescribeConfigs, (ctx, req) => {
   const { broker, version } = ctx;
@@ -34,12 +34,7 @@ export const describeConfigsHandler = defineHandler(DescribeConfigs, (ctx, req) 
     } else if (res.resourceType === ResourceType.BROKER_LOGGER) {
       entries = [];
     } else {
-      return {
-        ...base,
-        errorCode: ErrorCode.INVALID_REQUEST,
-        errorMessage: `Unsupported resource type ${res.resourceType}`,
-        configs: [],
-      };
+      return { ...base, ...unsupportedResource(res.resourceType), configs: [] };
     }
     const keys = res.configurationKeys;
     if (keys) entries = entries.filter((e) => keys.includes(e.name));

@@ -5,7 +5,7 @@ import { BROKER_CONFIG_BY_NAME, TOPIC_CONFIG_BY_NAME } from "../config/definitio
 import { ConfigError } from "../config/config.js";
 import { defineHandler } from "../router.js";
 import { errorOf } from "./common.js";
-import { brokerResourceError, ResourceType } from "./configs.js";
+import { brokerResourceError, ResourceType, unsupportedResource } from "./configs.js";
 
 const SET = 0;
 const DELETE = 1;
@@ -96,11 +96,7 @@ export const incrementalAlterConfigsHandler = defineHandler(IncrementalAlterConf
       } else if (res.resourceType === ResourceType.BROKER_LOGGER) {
         return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
       } else {
-        return {
-          ...base,
-          errorCode: ErrorCode.INVALID_REQUEST,
-          errorMessage: `Unsupported resource type ${res.resourceType}`,
-        };
+        return { ...base, ...unsupportedResource(res.resourceType) };
       }
       return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
     } catch (e) {
