@@ -157,7 +157,7 @@ export async function measureSideBySide(
   const quick = opts.quick ?? ctx?.quick ?? false;
   const durationMs = opts.durationMs ?? (quick ? 400 : 3000);
   const warmupMs = opts.warmupMs ?? (quick ? 100 : 500);
-  const nSamples = Math.max(1, opts.samples ?? (quick ? 3 : 6));
+  const nSamples = Math.max(1, opts.samples ?? (quick ? 3 : 10));
   const t0 = Date.now();
   ctx?.progress(`▶ ${label}: ${impls.map((i) => i.name).join(" vs ")} (${durationMs} ms each, interleaved)`);
   const state = [];
