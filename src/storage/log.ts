@@ -647,7 +647,7 @@ export class PartitionLog {
           await fsyncDir(this.dir);
           this.writtenSegment = seg;
         }
-        const fh = await seg.handle();
+        const fh = seg.openHandle ?? (await seg.handle());
         await writevAll(
           fh,
           group.map((g) => g.buf),

@@ -120,6 +120,11 @@ export class LogSegment {
   }
 
   /** The log file handle, opened read-write (created if missing). */
+  /** The log file handle when it is already open. */
+  get openHandle(): fsp.FileHandle | undefined {
+    return this.fh;
+  }
+
   handle(): Promise<fsp.FileHandle> {
     if (this.fh) return Promise.resolve(this.fh);
     this.opening ??= fsp.open(this.logPath, constants.O_RDWR | constants.O_CREAT, 0o644).then((h) => {
