@@ -8,7 +8,10 @@ import { after, before, describe, it } from "node:test";
 import { CompressionTypes, Kafka, logLevel } from "kafkajs";
 import { partitionForKey } from "../../src/protocol/murmur2.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
+import { Fetch } from "../../src/protocol/messages/fetch.js";
+import { decodeRecordBatches } from "../../src/protocol/records/record-batch.js";
 import { fetchAllRecords } from "../support/fetch-records.js";
+import { RawClient } from "../support/raw-client.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 
@@ -231,6 +234,57 @@ describe("KafkaJS 2.2.4 against Brook", () => {
     } finally {
       await producer.disconnect();
     }
+  });
+
+  it("a topic's compression.type recompresses produced batches, keeping every record", async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [
+        {
+          topic: "zstd-topic",
+          numPartitions: 1,
+          configEntries: [{ name: "compression.type", value: "zstd" }],
+        },
+      ],
+    });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    const messages = Array.from({ length: 40 }, (_, i) => ({
+      key: `k${i}`,
+      value: `v${i}`.repeat(20),
+      headers: { i: String(i) },
+    }));
+    await producer.send({ topic: "zstd-topic", acks: -1, messages });
+    await producer.disconnect();
+    const c = await RawClient.connect(tb.port);
+    const res = await c.request(Fetch, 11, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      sessionEpoch: -1,
+      topics: [
+        { topic: "zstd-topic", partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] },
+      ],
+    });
+    c.close();
+    const batches = await decodeRecordBatches(res.responses[0]!.partitions[0]!.records!);
+    assert.ok(batches.length > 0 && batches.every((b) => (b.header.attributes & 7) === 4), "stored as zstd");
+    const got = batches.flatMap((b) =>
+      b.records.map((r) => [
+        r.offset,
+        r.key!.toString(),
+        r.value!.toString(),
+        r.headers[0]!.value!.toString(),
+      ]),
+    );
+    assert.deepEqual(
+      got,
+      messages.map((m, i) => [BigInt(i), m.key, m.value, String(i)]),
+    );
   });
 
   it("admin: fetchTopicOffsets, fetchTopicOffsetsByTimestamp and deleteTopicRecords", async () => {

@@ -7,6 +7,7 @@
 import { ErrorCode } from "../../protocol/error-codes.js";
 import { Produce } from "../../protocol/messages/produce.js";
 import { BATCH, batchSizeAt, compressionOf, isControl } from "../../protocol/records/batch-header.js";
+import { decodeRecordBatch, encodeRecordBatch } from "../../protocol/records/record-batch.js";
 import { INTERNAL_TOPICS } from "../broker.js";
 import { CloseConnection } from "../network/connection.js";
 import { defineHandler, NO_RESPONSE } from "../router.js";
@@ -83,6 +84,44 @@ function checkRecords(
   }
 }
 
+const CODEC_OF: Record<string, number> = { uncompressed: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
+
+/**
+ * A topic whose compression.type is not "producer" stores batches in its own codec, as Kafka does:
+ * the one place the produce path decodes and re-encodes records. Offsets deltas, timestamps,
+ * producer id/epoch/sequence and attributes other than the codec are kept.
+ */
+async function recompress(records: Buffer, codec: number): Promise<Buffer> {
+  let batch: Awaited<ReturnType<typeof decodeRecordBatch>>;
+  try {
+    batch = await decodeRecordBatch(records);
+  } catch (e) {
+    throw new ProduceError(
+      ErrorCode.CORRUPT_MESSAGE,
+      `Cannot recompress the record batch: ${(e as Error).message}`,
+    );
+  }
+  const h = batch.header;
+  return encodeRecordBatch({
+    records: batch.records.map((r) => ({
+      key: r.key,
+      value: r.value,
+      headers: r.headers,
+      timestamp: h.baseTimestamp + r.timestampDelta,
+      offsetDelta: r.offsetDelta,
+    })),
+    baseOffset: h.baseOffset,
+    baseTimestamp: h.baseTimestamp,
+    partitionLeaderEpoch: h.partitionLeaderEpoch,
+    producerId: h.producerId,
+    producerEpoch: h.producerEpoch,
+    baseSequence: h.baseSequence,
+    isTransactional: (h.attributes & 0x10) !== 0,
+    timestampType: (h.attributes & 0x08) !== 0 ? 1 : 0,
+    compression: codec,
+  });
+}
+
 export const produceHandler = defineHandler(Produce, async (ctx, req) => {
   const { broker, version } = ctx;
   const acks = req.acks;
@@ -119,7 +158,12 @@ export const produceHandler = defineHandler(Produce, async (ctx, req) => {
               values.get("message.timestamp.after.max.ms") as number,
               now,
             );
-            const r = await log.append(pd.records!, { durable, now });
+            let records = pd.records!;
+            const wanted = CODEC_OF[values.get("compression.type") as string];
+            if (wanted !== undefined && compressionOf(records.readInt16BE(BATCH.ATTRIBUTES)) !== wanted) {
+              records = await recompress(records, wanted);
+            }
+            const r = await log.append(records, { durable, now });
             return {
               index: pd.index,
               errorCode: ErrorCode.NONE,
