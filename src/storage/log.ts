@@ -18,6 +18,7 @@ import {
   ATTR,
   BATCH,
   type BatchHeader,
+  readBatchHeader,
   setBaseOffset,
   setPartitionLeaderEpoch,
   writeBatchCrc,
@@ -922,6 +923,34 @@ export class PartitionLog {
     });
     if (!batch) return null;
     return firstRecordAtOrAfter(batch, target, this.logStart);
+  }
+
+  /**
+   * Every batch from the one holding `fromOffset` up to `toOffset` (exclusive; the high watermark by
+   * default), in order, for background readers such as the transaction layer rebuilding producer
+   * state. `batch` is a view valid until the next iteration.
+   */
+  async *batches(
+    fromOffset: bigint = this.logStart,
+    toOffset: bigint = this.hw,
+  ): AsyncGenerator<{ header: BatchHeader; batch: Buffer; position: number; segmentBase: bigint }> {
+    const segs = this.segments;
+    for (let i = this.segmentIndexFor(fromOffset, segs); i < segs.length; i++) {
+      const seg = segs[i]!;
+      if (seg.baseOffset >= toOffset) return;
+      await seg.load();
+      const start = seg.baseOffset < fromOffset ? seg.offsetIndex.lookup(fromOffset).position : 0;
+      for await (const b of seg.batches(start, seg.size)) {
+        if (b.baseOffset >= toOffset) return;
+        if (b.lastOffset < fromOffset) continue;
+        yield {
+          header: readBatchHeader(b.buf, b.at),
+          batch: b.buf.subarray(b.at, b.at + b.size),
+          position: b.position,
+          segmentBase: seg.baseOffset,
+        };
+      }
+    }
   }
 
   // ---------------------------------------------------------------- transactions index
