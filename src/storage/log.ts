@@ -642,7 +642,10 @@ export class PartitionLog {
           const prev = this.writtenSegment;
           if (prev && !prev.deleted) {
             await prev.seal();
-            prev.dirty = true; // its indexes are synced with it at the next sync
+            // As Kafka flushes a rolled segment: sync it (and its indexes) in the background so the
+            // recovery point reaches the new segment and a crash rescans only the active one.
+            prev.dirty = true;
+            this.requestSync();
           }
           await seg.handle();
           await fsyncDir(this.dir);

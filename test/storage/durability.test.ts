@@ -140,6 +140,16 @@ describe("group commit", () => {
     await m.close();
   });
 
+  test("a rolled segment is synced in the background: the recovery point reaches the active segment", async () => {
+    const log = await openLog({ segmentBytes: 2000 });
+    for (let i = 0; i < 30; i++) await log.append(sizedBatch(2, 100), { durable: false });
+    assert.ok(log.segments.length > 3);
+    const t0 = Date.now();
+    while (log.recoveryPoint < log.activeSegment.baseOffset && Date.now() - t0 < 2000) await sleep(5);
+    assert.ok(log.recoveryPoint >= log.activeSegment.baseOffset);
+    await log.close();
+  });
+
   test("flush() syncs what was appended before it", async () => {
     const log = await openLog();
     await Promise.all([
