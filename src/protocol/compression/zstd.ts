@@ -1,7 +1,14 @@
 /**
- * zstd through @bokuweb/zstd-wasm (WebAssembly: no native build). Its one-shot decompress sizes the
- * output from the frame header; frames written by streaming encoders (zstd-jni in the Java client)
- * do not state their size, so decompression retries with a growing output buffer up to the bound.
+ * zstd through @bokuweb/zstd-wasm (WebAssembly: no native build, needs an async `init()` once).
+ *
+ * That library only offers one-shot ZSTD_decompress into an output buffer it sizes from the frame
+ * header, or from a caller's guess when the header does not state the size, as with frames from
+ * streaming encoders (zstd-jni in the Java client, librdkafka). So the frames are walked here first
+ * (RFC 8878): the walk validates the headers, skips skippable frames, and adds up the block headers
+ * into an upper bound of each frame's output (raw and RLE blocks state their size; a compressed
+ * block yields at most Block_Maximum_Size). Each frame is then decoded alone into an output buffer
+ * of exactly min(bound, what the caller still allows), so a frame that does not state its size
+ * decodes in one pass, and no header can make the WebAssembly heap grow past the caller's limit.
  */
 import { compress, decompress, init } from "@bokuweb/zstd-wasm";
 import { ProtocolError } from "../errors.js";
@@ -20,54 +27,156 @@ export function zstdReady(): boolean {
   return ready;
 }
 
-export function zstdCompress(data: Buffer): Buffer {
-  const out = compress(data, 3);
+/** Level 3, the default of zstd and of Kafka's `compression.zstd.level`. */
+export function zstdCompress(data: Buffer, level = 3): Buffer {
+  const out = compress(data, level);
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
 
 const ZSTD_MAGIC = 0xfd2fb528;
+const SKIPPABLE_MAGIC = 0x184d2a50; // 0x184D2A50-0x184D2A5F
+const MAX_BLOCK = 128 * 1024;
+/** The WebAssembly build is 32-bit: keep every allocation well inside its address space. */
+const WASM_LIMIT = 1024 * 1024 * 1024;
 
-/** Frame_Content_Size from a zstd frame header (RFC 8878 3.1.1.1), or -1 when the frame does not state it. */
+function bad(msg: string): never {
+  throw new ProtocolError("bad-compression", `zstd: ${msg}`);
+}
+
+interface ZstdFrame {
+  /** Position just after the frame. */
+  end: number;
+  /** Frame_Content_Size, or -1 when the frame does not state it. */
+  contentSize: number;
+  /** Upper bound of the decoded size, from the block headers. */
+  bound: number;
+}
+
+/** Frame_Content_Size of the zstd frame at the start of `data` (RFC 8878 3.1.1.1), or -1 when absent or unreadable. */
 export function zstdDeclaredSize(data: Buffer): number {
-  if (data.length < 5 || data.readUInt32LE(0) !== ZSTD_MAGIC) return -1;
-  const fhd = data[4]!;
-  const fcsFlag = fhd >> 6;
-  const singleSegment = (fhd >> 5) & 1;
-  const dictIdSize = [0, 1, 2, 4][fhd & 3]!;
-  const fcsSize = fcsFlag === 0 ? singleSegment : [0, 2, 4, 8][fcsFlag]!;
-  if (fcsSize === 0) return -1;
-  const at = 5 + (singleSegment ? 0 : 1) + dictIdSize;
-  if (at + fcsSize > data.length) return -1;
-  switch (fcsSize) {
-    case 1:
-      return data[at]!;
-    case 2:
-      return data.readUInt16LE(at) + 256;
-    case 4:
-      return data.readUInt32LE(at);
-    default:
-      return Number(data.readBigUInt64LE(at));
+  try {
+    return readFrameHeader(data, 0).contentSize;
+  } catch {
+    return -1;
   }
 }
 
-export function zstdDecompress(data: Buffer, maxOutput: number): Buffer {
-  // A header may claim any size: refuse before the decoder allocates it.
-  if (zstdDeclaredSize(data) > maxOutput) {
-    throw new ProtocolError("bad-compression", `zstd frame declares more than ${maxOutput} bytes`);
+function readFrameHeader(
+  data: Buffer,
+  pos: number,
+): { contentSize: number; blockMax: number; checksum: boolean; blocksAt: number } {
+  if (pos + 5 > data.length) bad("truncated frame header");
+  const fhd = data[pos + 4]!;
+  const fcsFlag = fhd >> 6;
+  const singleSegment = (fhd & 0x20) !== 0;
+  if (fhd & 0x08) bad("reserved frame header bit set");
+  const didSize = [0, 1, 2, 4][fhd & 3]!;
+  const fcsSize = fcsFlag === 0 ? (singleSegment ? 1 : 0) : [0, 2, 4, 8][fcsFlag]!;
+  let at = pos + 5;
+  const headerEnd = at + (singleSegment ? 0 : 1) + didSize + fcsSize;
+  if (headerEnd > data.length) bad("truncated frame header");
+  let windowSize = Number.POSITIVE_INFINITY;
+  if (!singleSegment) {
+    const wd = data[at++]!;
+    const windowLog = 10 + (wd >> 3);
+    const base = 2 ** windowLog;
+    windowSize = base + (base / 8) * (wd & 7);
   }
-  let heap = Math.min(Math.max(1 << 20, data.length * 4), maxOutput);
+  let dictionaryId = 0;
+  if (didSize === 1) dictionaryId = data[at]!;
+  else if (didSize === 2) dictionaryId = data.readUInt16LE(at);
+  else if (didSize === 4) dictionaryId = data.readUInt32LE(at);
+  at += didSize;
+  if (dictionaryId !== 0) bad(`frame needs dictionary ${dictionaryId}, which is not available`);
+  let contentSize = -1;
+  if (fcsSize === 1) contentSize = data[at]!;
+  else if (fcsSize === 2) contentSize = data.readUInt16LE(at) + 256;
+  else if (fcsSize === 4) contentSize = data.readUInt32LE(at);
+  else if (fcsSize === 8) {
+    const v = data.readBigUInt64LE(at);
+    contentSize = v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
+  }
+  if (singleSegment) windowSize = contentSize;
+  return {
+    contentSize,
+    blockMax: Math.min(windowSize, MAX_BLOCK),
+    checksum: (fhd & 0x04) !== 0,
+    blocksAt: headerEnd,
+  };
+}
+
+/** Walks the zstd frame at `pos`: header and block headers, without decoding. */
+function walkFrame(data: Buffer, pos: number): ZstdFrame {
+  const h = readFrameHeader(data, pos);
+  let at = h.blocksAt;
+  let bound = 0;
   for (;;) {
-    try {
-      const out = decompress(data, { defaultHeapSize: heap });
-      if (out.byteLength > maxOutput)
-        throw new ProtocolError("bad-compression", `zstd output exceeds ${maxOutput} bytes`);
-      return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
-    } catch (e) {
-      if (e instanceof ProtocolError) throw e;
-      // Unknown content size and too small a buffer: grow and retry; give up at the bound.
-      if (heap >= maxOutput)
-        throw new ProtocolError("bad-compression", `corrupt zstd data or output over ${maxOutput} bytes`);
-      heap = Math.min(heap * 4, maxOutput);
+    if (at + 3 > data.length) bad("truncated block header");
+    const bh = data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16);
+    at += 3;
+    const last = bh & 1;
+    const type = (bh >> 1) & 3;
+    const size = bh >>> 3;
+    if (type === 3) bad("reserved block type");
+    if (size > h.blockMax) bad(`block of ${size} bytes exceeds the frame's ${h.blockMax}`);
+    if (type === 1) {
+      at += 1; // RLE: one byte, repeated `size` times
+      bound += size;
+    } else {
+      at += size;
+      bound += type === 0 ? size : h.blockMax;
     }
+    if (at > data.length) bad("block runs past the end of the data");
+    if (last) break;
   }
+  if (h.checksum) {
+    at += 4;
+    if (at > data.length) bad("truncated content checksum");
+  }
+  if (h.contentSize > bound)
+    bad(`frame declares ${h.contentSize} bytes but its blocks hold at most ${bound}`);
+  return { end: at, contentSize: h.contentSize, bound: h.contentSize >= 0 ? h.contentSize : bound };
+}
+
+/** Decodes one or more zstd frames (skippable frames ignored), refusing more than `maxOutput` bytes. */
+export function zstdDecompress(data: Buffer, maxOutput: number): Buffer {
+  const limit = Math.min(maxOutput, WASM_LIMIT);
+  const outputs: Buffer[] = [];
+  let total = 0;
+  let pos = 0;
+  while (pos < data.length) {
+    if (pos + 4 > data.length) bad("truncated frame magic");
+    const magic = data.readUInt32LE(pos);
+    if ((magic & 0xfffffff0) === SKIPPABLE_MAGIC) {
+      if (pos + 8 > data.length) bad("truncated skippable frame");
+      const skip = data.readUInt32LE(pos + 4);
+      if (pos + 8 + skip > data.length) bad("skippable frame runs past the end");
+      pos += 8 + skip;
+      continue;
+    }
+    if (magic !== ZSTD_MAGIC)
+      bad(pos === 0 ? "not a zstd frame (bad magic)" : "trailing bytes after the frame");
+    const f = walkFrame(data, pos);
+    const room = limit - total;
+    if (f.contentSize > room) bad(`frame declares ${f.contentSize} bytes, over the ${maxOutput}-byte limit`);
+    // With a stated size the library allocates exactly that; otherwise it uses this capacity.
+    const capacity = Math.max(1, Math.min(f.bound, room));
+    let out: Uint8Array;
+    try {
+      out = decompress(data.subarray(pos, f.end), { defaultHeapSize: capacity });
+    } catch (e) {
+      bad(
+        f.bound > room
+          ? `corrupt data, or output over the ${maxOutput}-byte limit`
+          : `corrupt data (${(e as Error).message})`,
+      );
+    }
+    if (f.contentSize >= 0 && out.byteLength !== f.contentSize)
+      bad(`frame declares ${f.contentSize} bytes but decodes to ${out.byteLength}`);
+    outputs.push(Buffer.from(out.buffer, out.byteOffset, out.byteLength));
+    total += out.byteLength;
+    pos = f.end;
+  }
+  if (outputs.length === 0) bad("no frame in the data");
+  return outputs.length === 1 ? outputs[0]! : Buffer.concat(outputs, total);
 }

@@ -131,3 +131,48 @@ export function isTransactional(attributes: number): boolean {
 export function isControl(attributes: number): boolean {
   return (attributes & ATTR.CONTROL) !== 0;
 }
+
+/** Timestamp type of a batch: bit 3 of the attributes. */
+export function timestampTypeOf(attributes: number): TimestampType {
+  return attributes & ATTR.TIMESTAMP_TYPE ? TimestampType.LogAppendTime : TimestampType.CreateTime;
+}
+
+/** KIP-534: whether the log cleaner stored a delete horizon in the batch's base timestamp (bit 6). */
+export function hasDeleteHorizon(attributes: number): boolean {
+  return (attributes & ATTR.DELETE_HORIZON) !== 0;
+}
+
+/** The delete horizon (ms) of a batch whose delete-horizon bit is set, else null. */
+export function deleteHorizonMs(header: Pick<BatchHeader, "attributes" | "baseTimestamp">): bigint | null {
+  return hasDeleteHorizon(header.attributes) ? header.baseTimestamp : null;
+}
+
+export interface AttributeFlags {
+  /** Codec id 0-4 (CompressionCodec). */
+  compression?: number;
+  timestampType?: TimestampType;
+  isTransactional?: boolean;
+  isControl?: boolean;
+  hasDeleteHorizon?: boolean;
+}
+
+/** Builds a batch's attributes (int16) from its flags. */
+export function makeAttributes(f: AttributeFlags): number {
+  let a = (f.compression ?? 0) & ATTR.COMPRESSION_MASK;
+  if (f.timestampType === TimestampType.LogAppendTime) a |= ATTR.TIMESTAMP_TYPE;
+  if (f.isTransactional) a |= ATTR.TRANSACTIONAL;
+  if (f.isControl) a |= ATTR.CONTROL;
+  if (f.hasDeleteHorizon) a |= ATTR.DELETE_HORIZON;
+  return a;
+}
+
+/** The flags of a batch's attributes (inverse of makeAttributes). */
+export function parseAttributes(attributes: number): Required<AttributeFlags> {
+  return {
+    compression: compressionOf(attributes),
+    timestampType: timestampTypeOf(attributes),
+    isTransactional: isTransactional(attributes),
+    isControl: isControl(attributes),
+    hasDeleteHorizon: hasDeleteHorizon(attributes),
+  };
+}

@@ -1,4 +1,5 @@
-/** Record batch v2: the header alone (broker hot path) and whole batches with records. */
+/** Record batch v2: the header alone (broker hot path), records, whole batches, control records. */
 export * from "./batch-header.js";
 export * from "./control.js";
+export * from "./record.js";
 export * from "./record-batch.js";
