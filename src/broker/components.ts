@@ -2,6 +2,7 @@
  * Parts of the broker that have their own lifecycle (coordinators and their timers). The broker
  * starts them after the logs are open and stops them, in reverse order, before the logs close.
  */
+import { GroupCoordinator } from "../coordinator/group-coordinator.js";
 import type { Broker } from "./broker.js";
 
 export interface BrokerComponent {
@@ -11,6 +12,6 @@ export interface BrokerComponent {
 }
 
 /** The components a broker runs, in start order. */
-export function createComponents(_broker: Broker): BrokerComponent[] {
-  return [];
+export function createComponents(broker: Broker): BrokerComponent[] {
+  return [new GroupCoordinator(broker)];
 }
