@@ -107,14 +107,26 @@ function prepare(input: BatchInput): Prepared {
     hasHorizon ? input.deleteHorizonMs! : (input.baseTimestamp ?? first ?? Date.now()),
     "base timestamp",
   );
-  let maxTimestamp = -1n;
+  // Deltas stay numbers while they are safe integers (nearly always): no BigInt per record.
+  const baseNum = Number(baseTimestamp);
+  const baseSafe = Number.isSafeInteger(baseNum);
+  let maxDelta: bigint | number = Number.NEGATIVE_INFINITY;
   let lastOffsetDelta = -1;
   let bodySize = 0;
   const records = new Array<PreparedRecord>(recs.length);
   for (let i = 0; i < recs.length; i++) {
     const r = recs[i]!;
-    const ts = r.timestamp === undefined ? baseTimestamp : int64(r.timestamp, "record timestamp");
-    if (ts > maxTimestamp) maxTimestamp = ts;
+    const t = r.timestamp;
+    let delta: bigint | number = 0;
+    if (t !== undefined) {
+      if (typeof t === "number" && baseSafe && Number.isSafeInteger(t)) delta = t - baseNum;
+      if (typeof t !== "number" || !baseSafe || !Number.isSafeInteger(delta)) {
+        delta = int64(t, "record timestamp") - baseTimestamp;
+        if (delta < INT64_MIN || delta > INT64_MAX)
+          throw new ProtocolError("invalid-value", `timestamp ${t} is too far from the base timestamp`);
+      }
+    }
+    if (delta > maxDelta) maxDelta = delta;
     const offsetDelta = r.offsetDelta ?? i;
     if (offsetDelta <= lastOffsetDelta)
       throw new ProtocolError(
@@ -122,10 +134,11 @@ function prepare(input: BatchInput): Prepared {
         `record offset deltas must increase: ${offsetDelta} after ${lastOffsetDelta}`,
       );
     lastOffsetDelta = offsetDelta;
-    const p = prepareRecord(r, offsetDelta, ts - baseTimestamp);
+    const p = prepareRecord(r, offsetDelta, delta);
     bodySize += p.size;
     records[i] = p;
   }
+  let maxTimestamp = baseTimestamp + BigInt(maxDelta);
   if (input.timestampType === TimestampType.LogAppendTime && input.logAppendTime !== undefined)
     maxTimestamp = int64(input.logAppendTime, "log append time");
   return { records, bodySize, baseTimestamp, maxTimestamp, lastOffsetDelta };

@@ -44,7 +44,7 @@ export interface DecodedRecord extends Record {
 }
 
 /** Bytes or text (written as UTF-8). */
-export type BytesInput = Buffer | string;
+export type BytesInput = Buffer | Uint8Array | string;
 
 /** A header given as `{ key: value }`; an array value writes one header per element, in order. */
 export interface HeadersObject {
@@ -79,9 +79,12 @@ export function varintSize(v: number): number {
 const INT32_MIN = -0x80000000;
 const INT32_MAX = 0x7fffffff;
 
-/** Size of `v` as a zigzag varlong (int64). */
-export function varlongSize(v: bigint): number {
-  if (v >= -0x80000000n && v <= 0x7fffffffn) return varintSize(Number(v));
+/** Size of `v` as a zigzag varlong (int64); a number must be a safe integer. */
+export function varlongSize(v: bigint | number): number {
+  if (typeof v === "number") {
+    if (v >= INT32_MIN && v <= INT32_MAX) return varintSize(v);
+    v = BigInt(v);
+  } else if (v >= -0x80000000n && v <= 0x7fffffffn) return varintSize(Number(v));
   // Number arithmetic on 32-bit halves: a BigInt loop can crash Node 20's optimising compiler.
   const u = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
   let lo = Number(u & 0xffffffffn);
@@ -107,8 +110,11 @@ export function putVarint(buf: Buffer, pos: number, v: number): number {
 }
 
 /** Writes a zigzag varlong at `pos` of `buf`; returns the position after it. */
-export function putVarlong(buf: Buffer, pos: number, v: bigint): number {
-  if (v >= -0x80000000n && v <= 0x7fffffffn) return putVarint(buf, pos, Number(v));
+export function putVarlong(buf: Buffer, pos: number, v: bigint | number): number {
+  if (typeof v === "number") {
+    if (v >= INT32_MIN && v <= INT32_MAX) return putVarint(buf, pos, v);
+    v = BigInt(v);
+  } else if (v >= -0x80000000n && v <= 0x7fffffffn) return putVarint(buf, pos, Number(v));
   const u = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
   let lo = Number(u & 0xffffffffn);
   let hi = Number(u >> 32n);
@@ -121,13 +127,17 @@ export function putVarlong(buf: Buffer, pos: number, v: bigint): number {
   return pos;
 }
 
-const byteLength = (b: BytesInput): number => (typeof b === "string" ? Buffer.byteLength(b) : b.length);
+function byteLength(b: BytesInput): number {
+  if (typeof b === "string") return Buffer.byteLength(b);
+  if (b instanceof Uint8Array) return b.length;
+  throw new ProtocolError("invalid-value", `record keys, values and header values must be bytes or strings`);
+}
 
 function putBytes(buf: Buffer, pos: number, b: BytesInput | null, len: number): number {
   if (b === null) return putVarint(buf, pos, -1);
   pos = putVarint(buf, pos, len);
   if (typeof b === "string") buf.write(b, pos, len, "utf8");
-  else b.copy(buf, pos);
+  else buf.set(b, pos);
   return pos + len;
 }
 
@@ -140,7 +150,8 @@ export interface PreparedRecord {
   bodySize: number;
   /** Whole record, length field included. */
   size: number;
-  timestampDelta: bigint;
+  /** A number when it is a safe integer, else a bigint. */
+  timestampDelta: bigint | number;
   offsetDelta: number;
   key: BytesInput | null;
   keyLength: number;
@@ -150,38 +161,43 @@ export interface PreparedRecord {
   headers: Array<{ key: string; keyLength: number; value: BytesInput | null; valueLength: number }>;
 }
 
-function flattenHeaders(h: RecordInput["headers"], out: PreparedRecord["headers"]): void {
-  if (!h) return;
-  const add = (key: string, value: BytesInput | null | undefined) => {
-    if (typeof key !== "string")
-      throw new ProtocolError("invalid-value", "a record header key must be a string");
-    const v = value ?? null;
-    out.push({
-      key,
-      keyLength: Buffer.byteLength(key),
-      value: v,
-      valueLength: v === null ? -1 : byteLength(v),
-    });
-  };
+function addHeader(out: PreparedRecord["headers"], key: string, value: BytesInput | null | undefined): void {
+  if (typeof key !== "string")
+    throw new ProtocolError("invalid-value", "a record header key must be a string");
+  const v = value ?? null;
+  out.push({
+    key,
+    keyLength: Buffer.byteLength(key),
+    value: v,
+    valueLength: v === null ? -1 : byteLength(v),
+  });
+}
+
+function flattenHeaders(h: NonNullable<RecordInput["headers"]>, out: PreparedRecord["headers"]): void {
   if (Array.isArray(h)) {
-    for (const e of h) add(e.key, e.value);
+    for (const e of h) addHeader(out, e.key, e.value);
     return;
   }
-  for (const key of Object.keys(h)) {
+  for (const key in h) {
+    if (!Object.hasOwn(h, key)) continue;
     const v = h[key];
-    if (Array.isArray(v)) for (const one of v) add(key, one);
-    else add(key, v);
+    if (Array.isArray(v)) for (const one of v) addHeader(out, key, one);
+    else addHeader(out, key, v);
   }
 }
 
 /** Normalises one record input relative to the batch's base timestamp. */
-export function prepareRecord(r: RecordInput, offsetDelta: number, timestampDelta: bigint): PreparedRecord {
+export function prepareRecord(
+  r: RecordInput,
+  offsetDelta: number,
+  timestampDelta: bigint | number,
+): PreparedRecord {
   if (!Number.isInteger(offsetDelta) || offsetDelta < 0 || offsetDelta > INT32_MAX)
     throw new ProtocolError("invalid-value", `record offset delta ${offsetDelta} is not an int32 >= 0`);
   const key = r.key ?? null;
   const value = r.value ?? null;
   const headers: PreparedRecord["headers"] = [];
-  flattenHeaders(r.headers, headers);
+  if (r.headers) flattenHeaders(r.headers, headers);
   const keyLength = key === null ? -1 : byteLength(key);
   const valueLength = value === null ? -1 : byteLength(value);
   let bodySize = 1 + varlongSize(timestampDelta) + varintSize(offsetDelta);
@@ -298,9 +314,4 @@ export function readRecord(
     value,
     headers,
   };
-}
-
-/** True when `v` fits an int32 (for offset deltas and counts given by callers). */
-export function isInt32(v: number): boolean {
-  return Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX;
 }
