@@ -90,8 +90,10 @@ export class OffsetsTopic {
 
   /** Creates the topic if it does not exist yet; concurrent callers share one creation. */
   ensure(): Promise<void> {
+    // The topic's metadata exists before its partition logs do: wait for a creation in progress.
+    if (this.creating) return this.creating;
     if (this.exists) return Promise.resolve();
-    this.creating ??= (async () => {
+    this.creating = (async () => {
       try {
         if (this.exists) return;
         const cfg = this.broker.config;
