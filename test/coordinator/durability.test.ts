@@ -81,7 +81,7 @@ describe("group state in __consumer_offsets", () => {
     );
     const kinds = records.map((r) => r.type);
     assert.ok(kinds.includes("group") && kinds.includes("offset"), kinds.join());
-    const last = records.findLast((r) => r.type === "group");
+    const last = [...records].reverse().find((r) => r.type === "group");
     assert.ok(last && last.type === "group" && last.value);
     assert.equal(last.value.generation, m.generationId);
     assert.equal(last.value.protocol, "range");
