@@ -232,6 +232,10 @@ describe("compression codecs", () => {
       const liar = Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x00, 0x41]);
       assert.equal(snappyDeclaredLength(liar), 0xffffffff);
       await assert.rejects(decompress(CompressionCodec.Snappy, liar), isProtocolError("bad-compression"));
+      // Even under a limit that allows 4 GiB, 7 bytes cannot expand that far: refused from the preamble.
+      await assert.rejects(decompress(CompressionCodec.Snappy, liar, 2 ** 32), (e: Error) =>
+        /cannot hold/.test(e.message),
+      );
       const data = Buffer.alloc(1 << 20, 1);
       const raw = snappyRaw(data);
       await assert.rejects(
@@ -467,6 +471,12 @@ describe("compression codecs", () => {
       await assert.rejects(
         decompress(CompressionCodec.Zstd, liar, 2 ** 41),
         isProtocolError("bad-compression"),
+      );
+      // Within the limit, a declared size the blocks cannot hold is refused by the walk, before decoding.
+      const small = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0xa0, 0xa0, 0x86, 0x01, 0x00, 0x09, 0, 0, 0x41]);
+      assert.equal(zstdDeclaredSize(small), 100_000);
+      await assert.rejects(decompress(CompressionCodec.Zstd, small), (e: Error) =>
+        /blocks hold at most 1\b/.test(e.message),
       );
       // Dictionary id 7 (1-byte field).
       const dict = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x01, 0x38, 7, 0x01, 0, 0]);
