@@ -25,7 +25,10 @@ const UNCOMPRESSED_BIT = 0x80000000;
 const KAFKA_FLG = 0x60;
 const KAFKA_BD = 0x40;
 const KAFKA_BLOCK = 64 * 1024;
-/** An LZ4 sequence cannot expand its input more than ~255 times (each length byte adds at most 255). */
+/**
+ * A compressed block decodes to at most 255 times its size: a match-length byte adds at most 255
+ * bytes, a token with its 2-byte offset at most 19, and literals are copied one for one.
+ */
 const MAX_RATIO = 255;
 
 function bad(msg: string): never {
@@ -50,6 +53,7 @@ export function lz4Compress(data: Buffer): Buffer {
     const chunk = data.subarray(at, Math.min(at + KAFKA_BLOCK, data.length));
     // lz4-napi's block API prefixes the raw block with its uncompressed size (uint32 LE).
     const prefixed = lz4BlockCompress(chunk);
+    if (prefixed.readUInt32LE(0) !== chunk.length) throw new Error("lz4-napi's block format changed");
     const compressed = prefixed.length - 4 < chunk.length;
     const block = compressed ? prefixed.subarray(4) : chunk;
     const size = Buffer.allocUnsafe(4);

@@ -36,8 +36,11 @@ export function zstdCompress(data: Buffer, level = 3): Buffer {
 const ZSTD_MAGIC = 0xfd2fb528;
 const SKIPPABLE_MAGIC = 0x184d2a50; // 0x184D2A50-0x184D2A5F
 const MAX_BLOCK = 128 * 1024;
-/** The WebAssembly build is 32-bit: keep every allocation well inside its address space. */
-const WASM_LIMIT = 1024 * 1024 * 1024;
+/**
+ * The WebAssembly heap is capped at 2 GiB and never shrinks, and the library does not check that
+ * its malloc succeeded: keep every output allocation far inside that, whatever limit is asked for.
+ */
+const WASM_LIMIT = 512 * 1024 * 1024;
 
 function bad(msg: string): never {
   throw new ProtocolError("bad-compression", `zstd: ${msg}`);
