@@ -13,7 +13,8 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { CompressionTypes, type Consumer, Kafka, logLevel } from "kafkajs";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
-import { ConsoleCapture, isMarker, joined, sleep, until, untilConsuming } from "./support.js";
+import { consumerLagOf } from "./fixtures/seed-001-consumer-lag.js";
+import { ConsoleCapture, isMarker, sleep, until, untilConsuming } from "./support.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 
@@ -89,6 +90,7 @@ describe("seed samples with KafkaJS 2.2.4", () => {
         await consumer.connect();
         await consumer.subscribe({ topic: "order.created", fromBeginning: true });
         await consumer.run({
+          // biome-ignore lint/correctness/noUnusedFunctionParameters: the article's signature
           eachMessage: async ({ topic, partition, message }) => {
             const order = JSON.parse(message.value!.toString());
             if (order.marker) return;
@@ -385,26 +387,8 @@ describe("seed samples with KafkaJS 2.2.4", () => {
     });
     await until(() => reserved.includes("p7x2"), 15000, "inventory reserved");
 
-    // Monitoring: Consumer Lag (the article's function, unchanged).
-    async function getConsumerLag(groupId: string) {
-      await admin.connect();
-      const offsets = await admin.fetchOffsets({
-        groupId,
-        topics: ["orders"],
-      });
-      const topicOffsets = await admin.fetchTopicOffsets("orders");
-      const lag = offsets.map((o: any) => {
-        const topicOffset = topicOffsets.find((to) => to.partition === o.partition);
-        return {
-          partition: o.partition,
-          currentOffset: parseInt(o.offset),
-          latestOffset: parseInt(topicOffset?.offset || "0"),
-          lag: parseInt(topicOffset?.offset || "0") - parseInt(o.offset),
-        };
-      });
-      await admin.disconnect();
-      return lag;
-    }
+    // Monitoring: Consumer Lag (the article's function, unchanged; see fixtures/seed-001-consumer-lag.ts).
+    const getConsumerLag = consumerLagOf(admin);
     await stopAll(
       kafka,
       [consumer1, consumer2, analyticsConsumer, notificationConsumer, multi, inventoryConsumer],
