@@ -16,6 +16,12 @@ const MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 const HEADER_SIZE = 16;
 const BLOCK = 32 * 1024;
 const MAX_RATIO = 22;
+/**
+ * Have the native side copy its output into an ordinary Buffer: several times faster here than the
+ * default external buffers (one per 32 KiB block), whose creation and finalisation dominate.
+ */
+const COPY = { copyOutputData: true } as const;
+const COPY_AS_BUFFER = { asBuffer: true, copyOutputData: true } as const;
 
 function bad(msg: string): never {
   throw new ProtocolError("bad-compression", `snappy: ${msg}`);
@@ -30,7 +36,7 @@ export function snappyCompress(data: Buffer): Buffer {
   parts.push(header);
   let total = HEADER_SIZE;
   for (let at = 0; at < data.length; at += BLOCK) {
-    const block = compressSync(data.subarray(at, Math.min(at + BLOCK, data.length)));
+    const block = compressSync(data.subarray(at, Math.min(at + BLOCK, data.length)), COPY);
     const len = Buffer.allocUnsafe(4);
     len.writeInt32BE(block.length, 0);
     parts.push(len, block);
@@ -59,7 +65,7 @@ function rawUncompress(block: Buffer, room: number, maxOutput: number): Buffer {
   if (declared > room) bad(`block declares ${declared} bytes, over the ${maxOutput}-byte limit`);
   if (declared > block.length * MAX_RATIO) bad(`block of ${block.length} bytes cannot hold ${declared}`);
   try {
-    return uncompressSync(block, { asBuffer: true }) as Buffer;
+    return uncompressSync(block, COPY_AS_BUFFER) as Buffer;
   } catch (e) {
     return bad((e as Error).message);
   }
