@@ -698,7 +698,10 @@ describe("seed samples with KafkaJS 2.2.4", () => {
     const fixture = fileURLToPath(new URL("./fixtures/seed-002-user-service.cjs", import.meta.url));
     const dir = mkdtempSync(join(tmpdir(), "brook-seed-"));
     const script = join(dir, "user-service.cjs");
-    writeFileSync(script, readFileSync(fixture, "utf8").replace("'localhost:9092'", `'${tb.bootstrap}'`));
+    writeFileSync(
+      script,
+      readFileSync(fixture, "utf8").replace(/(["'])localhost:9092\1/, `"${tb.bootstrap}"`),
+    );
     const child = spawn(process.execPath, [script], {
       env: {
         ...process.env,
