@@ -128,7 +128,7 @@ describe("a consumer group of KafkaJS processes", () => {
     await tb.close();
   });
 
-  it("3 members share 6 partitions, a 4th rebalances them, a SIGKILLed member's partitions move after its session timeout, nothing is lost", async () => {
+  it("3 members share 6 partitions, a 4th rebalances them, a SIGKILLed member's partitions move after its session timeout, nothing is lost", async (t) => {
     const kafka = new Kafka({ clientId: "driver", brokers: [tb.bootstrap], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
@@ -171,25 +171,19 @@ describe("a consumer group of KafkaJS processes", () => {
     ))!;
     assert.deepEqual(four.map((p) => p.length).sort(), [1, 1, 2, 2]);
     const generationWithFour = generation();
+    const fourAt = performance.now();
 
     // Kill a member that owns two partitions, once it has processed and committed in this generation.
     const victim = workers.find((w) => w.current!.partitions.length === 2)!;
     const victimPartitions = victim.current!.partitions;
     await until(
-      () => victimPartitions.every((p) => victim.committed.has(p)),
+      () => victimPartitions.every((p) => (victim.commits.get(p) ?? []).some((c) => c.at > fourAt)),
       15000,
-      "victim committed",
-    ).catch((e) => {
-      throw new Error(
-        `${e.message}: ${victimPartitions} ${JSON.stringify([...victim.committed])}\n${victim.output
-          .split("\n")
-          .filter((l) => !l.startsWith("REC"))
-          .slice(-20)
-          .join("\n")}`,
-      );
-    });
+      "victim committed in this generation",
+    );
     victim.proc.kill("SIGKILL");
     const killedAt = Date.now();
+    const killedAtPerf = performance.now();
     await until(() => victim.exited, 5000, "victim exited");
     const lastCommit = new Map(victim.committed);
     const survivors = workers.filter((w) => w !== victim);
@@ -253,24 +247,28 @@ describe("a consumer group of KafkaJS processes", () => {
         }
       }
     }
-    // The victim's partitions: the new owner started at (or after) the victim's last commit, and the
-    // re-read records are exactly the victim's work after that commit.
+    // The victim's partitions: after the kill, the new owner started at (or after) the victim's last
+    // reported commit, and no later than just past the victim's last processed record. Between the
+    // two lie the re-read records (a commit acknowledged as the process died can shrink that range).
     for (const p of victimPartitions) {
       const mine = victim.processed.get(p) ?? [];
       const newOwner = survivors.find((w) => w.current!.partitions.includes(p))!;
-      const afterKill = (newOwner.processed.get(p) ?? []).filter((o) => o >= Math.min(...mine));
+      const afterKill = [...(newOwner.processedAt.get(p) ?? [])]
+        .filter(([, at]) => at > killedAtPerf)
+        .map(([o]) => o);
       const resumedAt = Math.min(...afterKill);
       assert.ok(
         resumedAt >= (lastCommit.get(p) ?? 0),
         `p${p}: resumed at ${resumedAt}, below the last commit ${lastCommit.get(p)}`,
       );
-      assert.ok(resumedAt <= Math.max(...mine) + 1, `p${p}: a gap after the victim's last record`);
+      assert.ok(
+        resumedAt <= Math.max(...mine) + 1,
+        `p${p}: resumed at ${resumedAt}, past the victim's last record ${Math.max(...mine)}`,
+      );
     }
-    // The kill forces re-reads unless the victim had committed everything it processed.
-    const victimUncommitted = victimPartitions.some(
-      (p) => Math.max(...(victim.processed.get(p) ?? [0])) + 1 > (lastCommit.get(p) ?? 0),
+    t.diagnostic(
+      `${total} records, ${duplicates} processed twice, partitions moved ${movedAfter} ms after the kill`,
     );
-    if (victimUncommitted) assert.ok(duplicates > 0, "the victim's uncommitted records were processed again");
 
     for (const w of survivors) w.proc.kill("SIGTERM");
     await until(() => survivors.every((w) => w.exited), 15000, "survivors stopped");
