@@ -7,7 +7,8 @@
  *   members keep joining, up to the rebalance timeout;
  * - a rebalance completes when every known member has rejoined or the rebalance timeout (the
  *   largest of the members') runs out; dynamic members that did not rejoin are removed;
- * - the leader's SyncGroup assignment is written to `__consumer_offsets` before any member gets it;
+ * - the leader's SyncGroup assignment is written to `__consumer_offsets` before any member gets it
+ *   (written, not fsynced: as in Kafka, a lost membership record only makes members rejoin);
  * - members must heartbeat within their session timeout; new members that never complete a join
  *   expire after 5 minutes; members that do not SyncGroup within the rebalance timeout are removed;
  * - static members (group.instance.id) keep their place across restarts; a newer instance with the
@@ -443,7 +444,7 @@ export class ClassicProtocol {
           [...group.members.values()].map((m) => [m.memberId, m.assignment] as const),
         );
         records.push(classicGroupRecord(group, assignment));
-        const write = c.write(group.groupId, records.splice(0));
+        const write = c.write(group.groupId, records.splice(0), false);
         write.then(
           () => {
             const isLeader = group.isLeader(newMemberId);
@@ -759,7 +760,7 @@ export class ClassicProtocol {
         "assignment received from the group leader",
       );
       const generation = req.generationId;
-      c.write(group.groupId, [classicGroupRecord(group, assignment)]).then(
+      c.write(group.groupId, [classicGroupRecord(group, assignment)], false).then(
         () => {
           if (!group.is("CompletingRebalance") || group.generationId !== generation) return;
           for (const m of group.members.values())

@@ -9,7 +9,8 @@
  * 3. move the member's current assignment towards its target: partitions to give up are first
  *    revoked (the member stays in its epoch until it stops reporting them), partitions still owned by
  *    another member wait (UNRELEASED_PARTITIONS), the rest are assigned with the new epoch.
- * Every change is written to `__consumer_offsets` (record types 3, 5, 6, 7, 8) before the answer.
+ * Every change is written to `__consumer_offsets` (record types 3, 5, 6, 7, 8) before the answer
+ * (written, not fsynced: a lost membership record only fences members, who rejoin).
  *
  * Epochs: memberEpoch 0 joins (or rejoins), -1 leaves, -2 is a static member leaving temporarily.
  * A heartbeat with an epoch the coordinator did not hand out gets FENCED_MEMBER_EPOCH, except the
@@ -184,7 +185,7 @@ export class ConsumerProtocol {
     }
     if (records.length > 0) {
       try {
-        await c.write(req.groupId, records);
+        await c.write(req.groupId, records, false);
       } catch (e) {
         return this.errorResponse(errorCodeOf(e, ErrorCode.UNKNOWN_SERVER_ERROR), (e as Error).message);
       }

@@ -3,9 +3,9 @@
  * KIP-848) and every committed offset, with their state kept in `__consumer_offsets`.
  *
  * Concurrency: all state changes happen on the event loop. A request changes the in-memory state
- * synchronously, then waits for the records describing the change to be durable before it answers
- * (offset commits become visible only then). Timers (sessions, rebalance deadlines, offset
- * retention) run on the same loop.
+ * synchronously, then waits for the records describing the change to be written before it answers:
+ * offset commits wait for the fsync and become visible only then; membership records (like Kafka's)
+ * are not fsynced. Timers (sessions, rebalance deadlines, offset retention) run on the same loop.
  *
  * At start the coordinator replays `__consumer_offsets` (if it exists) before the broker listens, so
  * it never answers COORDINATOR_LOAD_IN_PROGRESS. At shutdown it answers every parked JoinGroup and
@@ -223,9 +223,12 @@ export class GroupCoordinator implements BrokerComponent {
 
   // ---------------------------------------------------------------- writes
 
-  /** Appends records for a group and resolves once they are durable; rejects with CoordinatorError. */
-  write(groupId: string, records: CoordinatorRecord[]): Promise<bigint> {
-    const p = this.topic.append(groupId, records);
+  /**
+   * Appends records for a group; with `durable` (the default: offsets) it resolves once they are
+   * fsynced, else once written (membership records). Rejects with CoordinatorError.
+   */
+  write(groupId: string, records: CoordinatorRecord[], durable = true): Promise<bigint> {
+    const p = this.topic.append(groupId, records, { durable });
     this.pendingWrites.add(p);
     p.then(
       () => this.pendingWrites.delete(p),
@@ -237,10 +240,10 @@ export class GroupCoordinator implements BrokerComponent {
     return p;
   }
 
-  /** A write nobody waits for (Kafka's "warn on failure" writes, e.g. an empty group's metadata). */
+  /** A membership write nobody waits for (Kafka's "warn on failure" writes, e.g. an empty group's metadata). */
   writeAndForget(groupId: string, records: CoordinatorRecord[], what: string): void {
     if (records.length === 0) return;
-    this.write(groupId, records).catch((e: unknown) =>
+    this.write(groupId, records, false).catch((e: unknown) =>
       this.log.warn({ group: groupId, err: (e as Error).message }, `failed to write ${what}`),
     );
   }
@@ -718,7 +721,7 @@ export class GroupCoordinator implements BrokerComponent {
       }
       expired += gone.length;
       work.push(
-        this.write(groupId, records).then(
+        this.write(groupId, records, false).then(
           () => {
             if (gone.length > 0 || deleteGroup) {
               this.log.info(

@@ -5,9 +5,10 @@
  * partitions, `cleanup.policy=compact` and `segment.bytes=offsets.topic.segment.bytes`.
  *
  * Writes go through the partition's normal log as one uncompressed record batch per coordinator
- * operation and resolve only after the group-commit fsync (`durable: true`), so anything the
- * coordinator acknowledges survives a crash. Reads (at start) replay every partition from its log
- * start offset to its high watermark.
+ * operation. Offset commits and deletions resolve only after the group-commit fsync, so an
+ * acknowledged commit survives a crash; membership records are written without waiting for an fsync
+ * (see append). Reads (at start) replay every partition from its log start offset to its high
+ * watermark.
  */
 import type { Broker } from "../broker/broker.js";
 import { ErrorCode } from "../protocol/error-codes.js";
@@ -134,14 +135,17 @@ export class OffsetsTopic {
   }
 
   /**
-   * Appends `records` as one batch to the group's partition and resolves once they are fsynced.
-   * Rejects with a CoordinatorError carrying the code Kafka would answer with.
+   * Appends `records` as one batch to the group's partition. With `durable` (offset commits and
+   * deletions) it resolves once they are fsynced; otherwise once written (group membership records,
+   * like Kafka's, which does not fsync them either: a lost one only makes members rejoin). Rejects with
+   * a CoordinatorError carrying the code Kafka would answer with.
    */
   async append(
     groupId: string,
     records: CoordinatorRecord[],
-    txn?: { producerId: bigint; producerEpoch: number },
+    opts: { durable: boolean; txn?: { producerId: bigint; producerEpoch: number } } = { durable: true },
   ): Promise<bigint> {
+    const txn = opts.txn;
     if (records.length === 0) return -1n;
     await this.ensure();
     const partition = this.partitionFor(groupId);
@@ -155,7 +159,7 @@ export class OffsetsTopic {
       baseSequence: -1,
       isTransactional: txn !== undefined,
     });
-    const p = log.append(batch, { durable: true, now, origin: "internal" });
+    const p = log.append(batch, { durable: opts.durable, now, origin: "internal" });
     let set = this.inFlight.get(partition);
     if (!set) {
       set = new Set();
