@@ -679,6 +679,7 @@ export class GroupCoordinator implements BrokerComponent {
    */
   async cleanupGroupMetadata(now = Date.now()): Promise<number> {
     if (!this.active) return 0;
+    for (const t of this.deletedTopicsWithOffsets()) await this.onTopicDeleted(t);
     const retention = this.offsetsRetentionMs;
     let expired = 0;
     const work: Promise<void>[] = [];
@@ -738,6 +739,48 @@ export class GroupCoordinator implements BrokerComponent {
     await Promise.all(work);
     this.metrics.offsetsExpired += expired;
     return expired;
+  }
+
+  /**
+   * Kafka's onPartitionsDeleted: a deleted topic's committed offsets are removed (tombstones), so a
+   * topic created again under the same name starts without them. Called by the retention sweep for
+   * topics that no longer exist; the broker may call it right after deleting a topic.
+   */
+  async onTopicDeleted(topic: string): Promise<number> {
+    const byGroup = new Map<string, number[]>();
+    for (const { group, partition } of this.offsets.partitionsOfTopic(topic)) {
+      if (!byGroup.has(group)) byGroup.set(group, []);
+      byGroup.get(group)!.push(partition);
+    }
+    await Promise.all(
+      [...byGroup].map(async ([group, partitions]) => {
+        for (const p of partitions) {
+          this.offsets.remove(group, topic, p);
+          this.offsets.removePending(group, topic, p);
+        }
+        await this.write(
+          group,
+          partitions.map((p) => offsetCommitTombstone(group, topic, p)),
+          false,
+        ).catch((e: unknown) =>
+          this.log.warn(
+            { group, topic, err: (e as Error).message },
+            "failed to delete offsets of a deleted topic",
+          ),
+        );
+      }),
+    );
+    let n = 0;
+    for (const ps of byGroup.values()) n += ps.length;
+    if (n > 0) this.log.info({ topic, offsets: n }, "removed committed offsets of a deleted topic");
+    return n;
+  }
+
+  /** Topics with committed offsets that no longer exist. */
+  private deletedTopicsWithOffsets(): string[] {
+    const topics = new Set<string>();
+    for (const g of this.offsets.groups()) for (const t of this.offsets.group(g)?.keys() ?? []) topics.add(t);
+    return [...topics].filter((t) => this.broker.topic(t) === undefined);
   }
 
   /** From when an offset's retention counts, or null when the group's offsets do not expire now. */

@@ -300,6 +300,26 @@ describe("offsets and group admin APIs", () => {
     m.client.close();
   });
 
+  it("offsets of a deleted topic are removed, so a topic created again starts without them", async () => {
+    await tb.broker.createTopic("doomed-topic", 2, 1, {});
+    await commit(8, "dt-group", [
+      ["doomed-topic", 0, 4n],
+      ["t", 0, 6n],
+    ]);
+    await tb.broker.deleteTopic("doomed-topic");
+    const coordinator = tb.broker.component<GroupCoordinator>("groups");
+    await coordinator.cleanupGroupMetadata();
+    await tb.broker.createTopic("doomed-topic", 2, 1, {});
+    const f = await fetch(6, "dt-group", [
+      { name: "doomed-topic", partitionIndexes: [0] },
+      { name: "t", partitionIndexes: [0] },
+    ]);
+    assert.deepEqual(
+      f.topics.map((t) => t.partitions[0]!.committedOffset),
+      [-1n, 6n],
+    );
+  });
+
   it("DeleteGroups removes empty groups with their offsets; NON_EMPTY_GROUP and GROUP_ID_NOT_FOUND otherwise", async () => {
     const g = "doomed";
     await commit(8, g, [["t", 0, 9n]]);
