@@ -449,6 +449,105 @@ export class GroupCoordinator implements BrokerComponent {
     return group;
   }
 
+  // ---------------------------------------------------------------- TxnOffsetCommit (for the transactions coordinator)
+
+  /**
+   * TxnOffsetCommit: offsets written in the producer's transaction (a transactional batch on the
+   * group's offsets partition), pending until a COMMIT or ABORT marker reaches that partition
+   * (`completeTransaction`). Validation as Kafka's: a missing group with generation -1 becomes a simple
+   * group, a missing group with a generation is ILLEGAL_GENERATION, members are checked as for
+   * OffsetCommit (a KIP-848 epoch mismatch is reported as ILLEGAL_GENERATION).
+   */
+  async commitTransactionalOffsets(req: {
+    groupId: string;
+    producerId: bigint;
+    producerEpoch: number;
+    generationId: number;
+    memberId: string;
+    groupInstanceId: string | null;
+    topics: CommitRequest["topics"];
+  }): Promise<Array<{ name: string; partitions: PartitionResult[] }>> {
+    const all = (code: number) =>
+      req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })),
+      }));
+    if (!this.active) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (!req.groupId) return all(ErrorCode.INVALID_GROUP_ID);
+    try {
+      let group = this.groups.get(req.groupId);
+      if (!group) {
+        if (req.generationId >= 0) throw new CoordinatorError(ErrorCode.ILLEGAL_GENERATION);
+        group = new ClassicGroup(req.groupId);
+        this.groups.set(req.groupId, group);
+      } else if (group.type === "classic") {
+        this.classic.validateOffsetCommit(group, req.memberId, req.groupInstanceId, req.generationId, true);
+      } else if (!(req.generationId < 0 && req.memberId === "")) {
+        try {
+          this.consumer.validateOffsetCommit(group, req.memberId, req.generationId, true, 0);
+        } catch (e) {
+          if (errorCodeOf(e, 0) === ErrorCode.STALE_MEMBER_EPOCH)
+            throw new CoordinatorError(ErrorCode.ILLEGAL_GENERATION);
+          throw e;
+        }
+      }
+    } catch (e) {
+      return all(errorCodeOf(e, ErrorCode.UNKNOWN_SERVER_ERROR));
+    }
+    const now = Date.now();
+    const maxMeta = this.offsetMetadataMaxBytes;
+    const records: CoordinatorRecord[] = [];
+    const pending: Array<{ topic: string; partition: number; entry: OffsetEntry }> = [];
+    const out = req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        if (p.committedMetadata !== null && p.committedMetadata.length > maxMeta) {
+          return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
+        }
+        const entry: OffsetEntry = {
+          offset: p.committedOffset,
+          leaderEpoch: p.committedLeaderEpoch,
+          metadata: p.committedMetadata ?? "",
+          commitTimestamp: now,
+          expireTimestamp: null,
+          recordOffset: -1n,
+        };
+        records.push(
+          offsetCommitRecord(req.groupId, t.name, p.partitionIndex, { ...entry, expireTimestamp: null }),
+        );
+        pending.push({ topic: t.name, partition: p.partitionIndex, entry });
+        return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
+      }),
+    }));
+    if (records.length === 0) return out;
+    try {
+      const last = await this.topic.append(req.groupId, records, {
+        durable: true,
+        txn: { producerId: req.producerId, producerEpoch: req.producerEpoch },
+      });
+      const first = last - BigInt(records.length) + 1n;
+      pending.forEach((x, i) => {
+        x.entry.recordOffset = first + BigInt(i);
+        this.offsets.putPending(req.producerId, req.groupId, x.topic, x.partition, x.entry);
+      });
+      return out;
+    } catch (e) {
+      const code = errorCodeOf(e, ErrorCode.UNKNOWN_SERVER_ERROR);
+      return out.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => (p.errorCode === ErrorCode.NONE ? { ...p, errorCode: code } : p)),
+      }));
+    }
+  }
+
+  /**
+   * A transaction marker was appended to an offsets partition: COMMIT makes the producer's pending
+   * offsets committed offsets, ABORT drops them. (Replay at start does the same from the log.)
+   */
+  completeTransaction(producerId: bigint, commit: boolean): void {
+    this.offsets.completeTransaction(producerId, commit);
+  }
+
   // ---------------------------------------------------------------- OffsetFetch
 
   /**

@@ -156,7 +156,10 @@ export class OffsetsTopic {
       baseTimestamp: now,
       producerId: txn?.producerId ?? -1n,
       producerEpoch: txn?.producerEpoch ?? -1,
-      baseSequence: -1,
+      // Kafka writes coordinator batches with no sequence (-1); Brook's storage still applies the
+      // client-only "a producer id needs a sequence" check to internal appends, so transactional
+      // coordinator batches carry 0 until it does not (sequences are not checked for them).
+      baseSequence: txn ? 0 : -1,
       isTransactional: txn !== undefined,
     });
     const p = log.append(batch, { durable: opts.durable, now, origin: "internal" });
