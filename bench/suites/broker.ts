@@ -5,8 +5,9 @@
  * - Produce: librdkafka's rdkafka_performance (the standard Kafka load generator), kcat and KafkaJS
  *   2.2.4; 100 B and 1 KiB records; acks=1 and acks=-1 (fsync group commit).
  * - Fetch: rdkafka_performance consuming the 1 KiB topic from the beginning.
- * - End-to-end latency at a fixed 10k records/s: rdkafka_performance produces (linger.ms=1), a
- *   long-polling Fetch loop with Brook's codec reads, latency = arrival - record timestamp (HDR).
+ * - End-to-end latency at a fixed 10k records/s from paced producers (kcat, and a Node process
+ *   with Brook's codec) to a long-polling Fetch loop, stamped to the microsecond, beside a bare TCP
+ *   relay between the same three processes (bench/e2e-latency.ts).
  * - Broker CPU seconds and peak RSS over the run.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
@@ -14,11 +15,9 @@ import { createReadStream, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BenchContext, LatencyRecorder, ProcessMonitor } from "../harness.js";
+import { measureKafkaEndToEnd, measureRelayEndToEnd, RECORD_SIZE } from "../e2e-latency.js";
 import { measureLoopbackTcp } from "../limits.js";
 import { kafkajs, kcat, PeerUnavailable, rdkafkaPerformance } from "../peers.js";
-import { Fetch } from "../../src/protocol/messages/fetch.js";
-import { decodeRecordBatches } from "../../src/protocol/records/record-batch.js";
-import { RawClient } from "../../test/support/raw-client.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -245,64 +244,61 @@ export default async function run_(ctx: BenchContext): Promise<void> {
       await producer.disconnect();
     }
 
-    // ---- end-to-end latency at a fixed rate
-    if (perf) {
+    // ---- end-to-end latency at a fixed rate (see e2e-latency.ts for why the producers are paced)
+    {
       const rate = 10_000;
-      const seconds = q ? 3 : 10;
-      const topic = "latency";
-      await perfProduce(perf, bootstrap, topic, 100, 1, ["-a", "1"], 30_000);
-      const c = await RawClient.connect(port);
-      const lat = new LatencyRecorder();
-      let offset = 1n;
-      let stop = false;
-      const consumer = (async () => {
-        while (!stop) {
-          const res = await c.request(Fetch, 11, {
-            replicaId: -1,
-            maxWaitMs: 100,
-            minBytes: 1,
-            maxBytes: 1 << 20,
-            isolationLevel: 0,
-            sessionEpoch: -1,
-            topics: [
-              { topic, partitions: [{ partition: 0, fetchOffset: offset, partitionMaxBytes: 1 << 20 }] },
-            ],
-          });
-          const now = Date.now();
-          const records = res.responses[0]?.partitions[0]?.records;
-          if (!records || records.length === 0) continue;
-          for (const b of await decodeRecordBatches(records)) {
-            for (const r of b.records) lat.recordMicros((now - Number(r.timestamp)) * 1000);
-            offset = b.header.baseOffset + BigInt(b.header.lastOffsetDelta) + 1n;
+      const seconds = q ? 2 : 5;
+      const rounds = q ? 1 : 3;
+      const kinds = {
+        relay: new LatencyRecorder(),
+        codec: new LatencyRecorder(),
+        kcat: new LatencyRecorder(),
+      };
+      const haveKcat = await kcat()
+        .then(() => true)
+        .catch(() => false);
+      try {
+        for (let round = 1; round <= rounds; round++) {
+          ctx.progress(`end-to-end latency round ${round}/${rounds}: TCP relay limit, ${rate} records/s`);
+          await measureRelayEndToEnd(rate, seconds, kinds.relay);
+          ctx.progress(`end-to-end latency round ${round}/${rounds}: Brook-codec producer -> Brook -> Fetch`);
+          await measureKafkaEndToEnd(
+            { port, topic: `latency-codec-${round}`, rate, seconds, producer: "codec" },
+            kinds.codec,
+          );
+          if (haveKcat) {
+            ctx.progress(`end-to-end latency round ${round}/${rounds}: kcat (librdkafka) -> Brook -> Fetch`);
+            await measureKafkaEndToEnd(
+              { port, topic: `latency-kcat-${round}`, rate, seconds, producer: "kcat" },
+              kinds.kcat,
+            );
           }
         }
-      })();
-      ctx.progress(
-        `end-to-end latency: ${rate} records/s for ${seconds} s (rdkafka_performance -r, linger.ms=1, Nagle off)`,
-      );
-      await perfProduce(
-        perf,
-        bootstrap,
-        topic,
-        100,
-        rate * seconds,
-        ["-r", String(rate), "-a", "1", "-X", "linger.ms=1", "-X", "socket.nagle.disable=true"],
-        (seconds + 30) * 1000,
-      );
-      await new Promise((r) => setTimeout(r, 500));
-      stop = true;
-      await consumer;
-      c.close();
-      const s = lat.summary();
-      const notes = `${s.count} records; timestamps in ms, so values are +-1 ms`;
-      ctx.record({ name: "end-to-end latency p50 at 10k records/s", value: s.p50 / 1000, unit: "ms", notes });
-      ctx.record({ name: "end-to-end latency p99 at 10k records/s", value: s.p99 / 1000, unit: "ms", notes });
-      ctx.record({
-        name: "end-to-end latency p99.9 at 10k records/s",
-        value: s.p999 / 1000,
-        unit: "ms",
-        notes,
-      });
+        const relay = kinds.relay.summary();
+        const notes = `${rounds} x ${seconds} s at ${rate} records/s of ${RECORD_SIZE} B, acks=1; microsecond stamps in the values`;
+        for (const [kind, label] of [
+          ["codec", "Node producer (Brook codec)"],
+          ["kcat", "kcat (librdkafka, linger.ms=0)"],
+        ] as const) {
+          if (kind === "kcat" && !haveKcat) continue;
+          const s = kinds[kind].summary();
+          for (const [pct, key] of [
+            ["p50", "p50"],
+            ["p99", "p99"],
+            ["p99.9", "p999"],
+          ] as const) {
+            ctx.record({
+              name: `end-to-end latency ${pct} at 10k records/s, ${label}`,
+              value: s[key] / 1000,
+              unit: "ms",
+              notes,
+              peer: { name: "TCP relay, same 3 processes", value: relay[key] / 1000 },
+            });
+          }
+        }
+      } finally {
+        for (const l of Object.values(kinds)) l.destroy();
+      }
     }
   } finally {
     const usage = monitor.stop();

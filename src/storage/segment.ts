@@ -3,12 +3,16 @@
  * sparse `.index`, `.timeindex` and `.txnindex`. Segments below the recovery point are opened lazily:
  * their indexes are read (and sanity-checked, rebuilt when bad) on first use.
  */
-import { constants, promises as fsp } from "node:fs";
+import { constants, promises as fsp, readSync } from "node:fs";
 import { BATCH, verifyBatchCrc } from "../protocol/records/batch-header.js";
 import { INDEX_SUFFIX, LOG_SUFFIX, segmentFile, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX } from "./files.js";
 import { OffsetIndex, readIndexFile, TimeIndex } from "./indexes.js";
 import type { Logger } from "./logger.js";
 import { TransactionIndex } from "./txn-index.js";
+
+/** Reads of at most this size within HOT_TAIL_BYTES of the segment end are done synchronously. */
+const SYNC_READ_MAX = 64 * 1024;
+const HOT_TAIL_BYTES = 4 * 1024 * 1024;
 
 export const NO_TIMESTAMP = -1n;
 const INT32_MAX = 0x7fffffff;
@@ -139,6 +143,16 @@ export class LogSegment {
     const fh = await this.handle();
     const buf = into ?? Buffer.allocUnsafe(length);
     let done = 0;
+    if (length <= SYNC_READ_MAX && this.size - position <= HOT_TAIL_BYTES) {
+      // A small read of what was just written (a consumer at the tail): in the page cache, so a
+      // synchronous read is cheaper than a thread-pool round trip; colder reads stay async.
+      while (done < length) {
+        const n = readSync(fh.fd, buf, done, length - done, position + done);
+        if (n === 0) break;
+        done += n;
+      }
+      return done === buf.length ? buf : buf.subarray(0, done);
+    }
     while (done < length) {
       const { bytesRead } = await fh.read(buf, done, length - done, position + done);
       if (bytesRead === 0) break;
