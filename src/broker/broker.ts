@@ -43,6 +43,16 @@ export class TopicError extends Error {
 
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
 export const MAX_TOPIC_NAME_LENGTH = 249;
+/** One transaction marker for one partition (see Broker.writeTxnMarker). */
+export interface TxnMarker {
+  producerId: bigint;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  commit: boolean;
+  topic: string;
+  partition: number;
+}
+
 export const INTERNAL_TOPICS = new Set(["__consumer_offsets", "__transaction_state"]);
 
 export function validateTopicName(name: string): string | null {
@@ -282,6 +292,18 @@ export class Broker {
 
   partitionLog(topic: string, partition: number): PartitionLog | undefined {
     return this.logs.get(topic, partition);
+  }
+
+  /**
+   * WriteTxnMarkers on a single node: appends a COMMIT or ABORT control batch for `producerId` to
+   * one partition (durably), which ends the producer's transaction there (LSO, `.txnindex` for
+   * aborts) and, on a `__consumer_offsets` partition, makes the producer's pending offsets committed
+   * or drops them. Resolves to the partition's error code (NONE, UNKNOWN_TOPIC_OR_PARTITION,
+   * INVALID_PRODUCER_EPOCH, TRANSACTION_COORDINATOR_FENCED, ...).
+   */
+  async writeTxnMarker(m: TxnMarker): Promise<number> {
+    void m;
+    throw new Error("writeTxnMarker: not implemented yet");
   }
 
   /** Effective topic config values (overrides, then broker defaults, then Kafka defaults). */
