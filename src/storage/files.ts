@@ -6,6 +6,8 @@ import { join } from "node:path";
 export const LOG_SUFFIX = ".log";
 export const INDEX_SUFFIX = ".index";
 export const TIME_INDEX_SUFFIX = ".timeindex";
+/** Producer state snapshots: `<offset>.snapshot` in the partition directory, as Kafka names them. */
+export const SNAPSHOT_SUFFIX = ".snapshot";
 export const TXN_INDEX_SUFFIX = ".txnindex";
 export const DELETED_SUFFIX = ".deleted";
 export const CLEANED_SUFFIX = ".cleaned";

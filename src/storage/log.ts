@@ -23,6 +23,8 @@ import {
   setPartitionLeaderEpoch,
   writeBatchCrc,
 } from "../protocol/records/batch-header.js";
+import { decodeEndTxnMarker, encodeEndTxnMarker } from "../protocol/records/control.js";
+import { decodeRecordBatchSync } from "../protocol/records/record-batch.js";
 import { decompress } from "./codecs.js";
 import { isCompacted, isDeleteRetained, type LogConfig } from "./config.js";
 import { StorageError, StorageErrorCode } from "./errors.js";
@@ -35,6 +37,7 @@ import {
   SWAP_SUFFIX,
   segmentFile,
   TIME_INDEX_SUFFIX,
+  SNAPSHOT_SUFFIX,
   TXN_INDEX_SUFFIX,
   fsyncDir,
   unlinkQuiet,
@@ -44,7 +47,8 @@ import { type Logger, NOOP_LOGGER } from "./logger.js";
 import { forEachRecord } from "./records.js";
 import { LogSegment, NO_TIMESTAMP, type ScannedBatch } from "./segment.js";
 import type { AbortedTxn } from "./txn-index.js";
-import { checkCompressedKeys, validateBatches } from "./validate.js";
+import { type CompletedTxn, type DuplicateBatch, ProducerStateManager } from "./producer-state.js";
+import { checkCompressedKeys, type ValidatedBatch, validateBatches } from "./validate.js";
 
 export interface AppendOptions {
   /** acks=-1: resolve only after the data is fsynced (group commit). */
@@ -61,6 +65,15 @@ export interface AppendOptions {
   origin?: "client" | "internal";
   /** Called synchronously for each batch once its offsets are assigned (before it is written). */
   onAssign?: (batch: { baseOffset: bigint; lastOffset: bigint; header: BatchHeader; pos: number }) => void;
+}
+
+/** A transaction marker to append (see PartitionLog.appendTxnMarker). */
+export interface TxnMarkerAppend {
+  producerId: bigint;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  commit: boolean;
+  now?: number;
 }
 
 export interface AppendResult {
@@ -192,7 +205,7 @@ export class PartitionLog {
   /** Segments in offset order; replaced (not mutated) when segments are removed or swapped. */
   segments: LogSegment[] = [];
   /** Statistics: syncs performed and appends they covered (for tests and the bench). */
-  readonly stats = { syncs: 0, durableAppends: 0, writes: 0, appends: 0 };
+  readonly stats = { syncs: 0, durableAppends: 0, writes: 0, appends: 0, duplicates: 0 };
   /** Set by the manager: persists the log start offset (DeleteRecords must survive a crash). */
   onLogStartOffsetChange: ((log: PartitionLog) => Promise<void>) | undefined;
   lastFlushMs = Date.now();
@@ -214,6 +227,9 @@ export class PartitionLog {
   private unflushedMessages = 0;
   private listeners = new Set<() => void>();
   private lsoProvider: (() => bigint) | undefined;
+  /** Idempotent/transactional producers of this partition (sequence checks, open transactions). */
+  readonly producers = new ProducerStateManager();
+  private snapshotChain: Promise<void> = Promise.resolve();
   private failed: StorageError | undefined;
   private closed = false;
   private closing = false;
@@ -248,11 +264,16 @@ export class PartitionLog {
     return this.hw;
   }
 
+  /** min(high watermark, first offset of the earliest undecided transaction). */
   get lastStableOffset(): bigint {
-    const hw = this.hw;
-    if (!this.lsoProvider) return hw;
-    const lso = this.lsoProvider();
-    return lso < hw ? lso : hw;
+    let lso = this.hw;
+    const unstable = this.producers.firstUnstableOffset();
+    if (unstable !== undefined && unstable < lso) lso = unstable;
+    if (this.lsoProvider) {
+      const p = this.lsoProvider();
+      if (p < lso) lso = p;
+    }
+    return lso;
   }
 
   /** Offset up to which everything is fsynced. */
@@ -319,6 +340,7 @@ export class PartitionLog {
     const log = new PartitionLog(o);
     await fsp.mkdir(o.dir, { recursive: true });
     await log.recover(o);
+    await log.loadProducerState();
     return log;
   }
 
@@ -543,6 +565,10 @@ export class PartitionLog {
       this.checkWritable();
     }
     const now = opts.now ?? Date.now();
+    // Producer state is checked here and updated in the assignment loop below, with no await in
+    // between, so checks and offsets follow one order.
+    const markers = this.checkProducers(batches, v.batches, opts.origin ?? "client");
+    if (markers instanceof Promise) return markers;
     const logAppendTime = config.messageTimestampType === "LogAppendTime";
     const epoch = opts.leaderEpoch ?? this.epochs.latestEpoch ?? 0;
     let offsets = 0n;
@@ -568,7 +594,9 @@ export class PartitionLog {
     const position = seg.reservedSize;
     const baseOffset = this.nextOffset;
     let next = baseOffset;
-    for (const b of v.batches) {
+    const completed: CompletedTxn[] = [];
+    for (let i = 0; i < v.batches.length; i++) {
+      const b = v.batches[i]!;
       const p = b.pos;
       setBaseOffset(batches, p, next);
       setPartitionLeaderEpoch(batches, p, epoch);
@@ -586,6 +614,22 @@ export class PartitionLog {
       const last = next + BigInt(b.header.lastOffsetDelta);
       seg.trackBatch(position + p, b.size, last, batchMaxTs);
       opts.onAssign?.({ baseOffset: next, lastOffset: last, header: b.header, pos: p });
+      const h = b.header;
+      if (h.producerId >= 0n) {
+        const m = markers[i];
+        if (m) {
+          completed.push(
+            this.producers.applyMarker(
+              h.producerId,
+              h.producerEpoch,
+              m.coordinatorEpoch,
+              m.commit,
+              next,
+              now,
+            ),
+          );
+        } else if ((attrs & ATTR.CONTROL) === 0) this.producers.applyDataBatch(h, next, last, now);
+      }
       next = last + 1n;
     }
     seg.reservedSize += batches.length;
@@ -599,7 +643,7 @@ export class PartitionLog {
       logAppendTime: logAppendTime ? BigInt(now) : -1n,
       logStartOffset: this.logStart,
     };
-    return new Promise<AppendResult>((resolve, reject) => {
+    const written = new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({
         segment: seg,
         buf: batches,
@@ -619,12 +663,205 @@ export class PartitionLog {
         void this.drain();
       }
     });
+    return completed.length === 0 ? written : this.completeTransactions(written, completed);
+  }
+
+  /**
+   * Checks the producer state of each batch (before offsets are assigned). Returns the transaction
+   * markers among the batches (by index), or — when a batch duplicates one already written — the
+   * answer to give instead of appending (Kafka answers a duplicate with the original offsets).
+   */
+  private checkProducers(
+    buf: Buffer,
+    list: ValidatedBatch[],
+    origin: "client" | "internal",
+  ): Array<EndTxnMarkerInfo | null> | Promise<AppendResult> {
+    const markers: Array<EndTxnMarkerInfo | null> = [];
+    for (const b of list) {
+      const h = b.header;
+      let marker: EndTxnMarkerInfo | null = null;
+      if (h.producerId >= 0n) {
+        if ((h.attributes & ATTR.CONTROL) !== 0) {
+          marker = readEndTxnMarker(buf, b.pos, b.size);
+          if (marker) this.producers.checkMarker(h.producerId, h.producerEpoch, marker.coordinatorEpoch);
+        } else {
+          const transactional = (h.attributes & ATTR.TRANSACTIONAL) !== 0;
+          const dup = this.producers.checkDataBatch(h, origin === "client", transactional);
+          if (dup) return this.answerDuplicate(dup);
+        }
+      }
+      markers.push(marker);
+    }
+    return markers;
+  }
+
+  /** The answer to a duplicate batch: the original's offsets, once the original is written. */
+  private async answerDuplicate(d: DuplicateBatch): Promise<AppendResult> {
+    this.stats.duplicates++;
+    if (this.leo <= d.lastOffset) {
+      await new Promise<void>((resolve) => this.writtenWaiters.push({ target: d.lastOffset + 1n, resolve }));
+    }
+    return {
+      baseOffset: d.firstOffset,
+      lastOffset: d.lastOffset,
+      logAppendTime: this.config.messageTimestampType === "LogAppendTime" ? d.timestamp : -1n,
+      logStartOffset: this.logStart,
+    };
+  }
+
+  /**
+   * After markers are written: an aborted transaction goes into the segment's .txnindex, and only then
+   * does the transaction stop holding back the LSO (a read_committed fetch past the marker must find
+   * it in the index). Read-committed fetchers are woken as the LSO moves.
+   */
+  private async completeTransactions(
+    written: Promise<AppendResult>,
+    completed: CompletedTxn[],
+  ): Promise<AppendResult> {
+    try {
+      const r = await written;
+      for (const t of completed) await this.indexCompletedTxn(t);
+      return r;
+    } finally {
+      for (const t of completed) this.producers.finishCompletion(t);
+      this.notifyListeners();
+    }
+  }
+
+  private async indexCompletedTxn(t: CompletedTxn): Promise<void> {
+    if (!t.aborted) return;
+    await this.appendAbortedTxn({
+      producerId: t.producerId,
+      firstOffset: t.firstOffset,
+      lastOffset: t.lastOffset,
+      lastStableOffset: this.producers.lastStableOffsetAfter(t),
+    });
+  }
+
+  /**
+   * Appends a COMMIT or ABORT marker for a producer's transaction (the single-node WriteTxnMarkers),
+   * durably; resolves once it is fsynced and the transaction is settled on this partition.
+   */
+  appendTxnMarker(m: TxnMarkerAppend): Promise<AppendResult> {
+    const now = m.now ?? Date.now();
+    const batch = encodeEndTxnMarker({
+      producerId: m.producerId,
+      producerEpoch: m.producerEpoch,
+      coordinatorEpoch: m.coordinatorEpoch,
+      commit: m.commit,
+      timestamp: now,
+    });
+    return this.append(batch, { durable: true, allowControl: true, origin: "internal", now });
+  }
+
+  // ---------------------------------------------------------------- producer state snapshots
+
+  /** Writes `<offset>.snapshot` (the state as of `offset`) and keeps the newest two. */
+  private takeProducerSnapshot(offset: bigint): Promise<void> {
+    const data = this.producers.encodeSnapshot();
+    const run = async () => {
+      const file = join(this.dir, `${offset.toString().padStart(20, "0")}${SNAPSHOT_SUFFIX}`);
+      await fsp.writeFile(`${file}.tmp`, data);
+      await fsp.rename(`${file}.tmp`, file);
+      const all = await this.snapshotFiles();
+      for (const old of all.slice(2)) await unlinkQuiet(old.path);
+    };
+    const p = this.snapshotChain.then(run).catch((e: unknown) => {
+      this.logger.warn(
+        { topic: this.topic, partition: this.partition, err: String(e) },
+        "producer snapshot failed",
+      );
+    });
+    this.snapshotChain = p;
+    return p;
+  }
+
+  /** Snapshot files, newest first. */
+  private async snapshotFiles(): Promise<Array<{ path: string; offset: bigint }>> {
+    const out: Array<{ path: string; offset: bigint }> = [];
+    for (const f of await fsp.readdir(this.dir)) {
+      const m = /^(\d{20})\.snapshot$/.exec(f);
+      if (m) out.push({ path: join(this.dir, f), offset: BigInt(m[1]!) });
+    }
+    return out.sort((a, b) => (a.offset < b.offset ? 1 : a.offset > b.offset ? -1 : 0));
+  }
+
+  /**
+   * Rebuilds producer state at open: the newest valid snapshot at or below the log end, then every
+   * batch after it. Aborted transactions met on the way are (re)recorded in the .txnindex, which a
+   * crash may have lost with the unflushed tail.
+   */
+  private async loadProducerState(): Promise<void> {
+    const now = Date.now();
+    let from = this.logStart;
+    for (const snap of await this.snapshotFiles()) {
+      if (snap.offset > this.leo || snap.offset < this.logStart) {
+        await unlinkQuiet(snap.path);
+        continue;
+      }
+      if (this.producers.loadSnapshot(await fsp.readFile(snap.path), now)) {
+        from = snap.offset;
+        break;
+      }
+      this.logger.warn({ file: snap.path }, "ignoring a damaged producer snapshot");
+      await unlinkQuiet(snap.path);
+    }
+    if (from >= this.leo) return;
+    let scanned = 0;
+    for await (const b of this.batches(from, this.leo)) {
+      const h = b.header;
+      if (h.producerId < 0n) continue;
+      scanned++;
+      const last = h.baseOffset + BigInt(h.lastOffsetDelta);
+      if ((h.attributes & ATTR.CONTROL) !== 0) {
+        const m = readEndTxnMarker(b.batch, 0, b.batch.length);
+        if (!m) continue;
+        const t = this.producers.applyMarker(
+          h.producerId,
+          h.producerEpoch,
+          m.coordinatorEpoch,
+          m.commit,
+          h.baseOffset,
+          now,
+        );
+        if (t.aborted) {
+          const known = await this.collectAbortedTransactions(t.lastOffset, t.lastOffset + 1n);
+          if (!known.some((k) => k.producerId === t.producerId && k.lastOffset === t.lastOffset)) {
+            await this.indexCompletedTxn(t).catch((e: unknown) =>
+              this.logger.warn({ err: String(e) }, "could not re-index an aborted transaction"),
+            );
+          }
+        }
+        this.producers.finishCompletion(t);
+      } else {
+        this.producers.applyDataBatch(h, h.baseOffset, last, now);
+      }
+    }
+    if (scanned > 0) {
+      this.logger.info(
+        {
+          topic: this.topic,
+          partition: this.partition,
+          from: String(from),
+          batches: scanned,
+          producers: this.producers.size,
+        },
+        "rebuilt producer state",
+      );
+    }
+  }
+
+  /** Removes producers idle past producer.id.expiration.ms (called by the manager's timer). */
+  expireProducers(now: number, expirationMs: number): number {
+    return this.producers.expire(now, expirationMs);
   }
 
   private roll(reason: string): LogSegment {
     const prev = this.activeSegment;
     const seg = new LogSegment(this.dir, this.nextOffset, this.segmentOptions(), this.logger);
     seg.initEmpty();
+    // As Kafka: a producer snapshot at each roll bounds the rescan at the next recovery.
+    void this.takeProducerSnapshot(this.nextOffset);
     this.segments.push(seg);
     this.logger.info(
       {
@@ -714,12 +951,17 @@ export class PartitionLog {
     if (b?.barrier !== undefined && b.barrier < hw) hw = b.barrier;
     if (hw > this.hw) {
       this.hw = hw;
-      for (const l of this.listeners) {
-        try {
-          l();
-        } catch (e) {
-          this.logger.warn({ err: String(e) }, "onAppend listener threw");
-        }
+      this.notifyListeners();
+    }
+  }
+
+  /** Wakes waiters (long-polling fetches) after the high watermark or the LSO moved. */
+  private notifyListeners(): void {
+    for (const l of this.listeners) {
+      try {
+        l();
+      } catch (e) {
+        this.logger.warn({ err: String(e) }, "onAppend listener threw");
       }
     }
   }
@@ -1191,11 +1433,13 @@ export class PartitionLog {
       for (const s of this.segments)
         if (s.loaded && (s.dirty || s === this.activeSegment)) await s.sync(true);
       this.recoveryPointOffset = this.leo;
+      await this.takeProducerSnapshot(this.leo);
     } else {
       while (this.syncing) await new Promise((r) => setTimeout(r, 1));
     }
     for (const w of this.syncWaiters.splice(0)) w.resolve();
     await this.epochs.whenWritten();
+    await this.snapshotChain;
     for (const t of this.deleteTimers) clearTimeout(t);
     this.deleteTimers.clear();
     for (const seg of [...this.pendingDeletes]) await this.finishDelete(seg);
@@ -1237,4 +1481,23 @@ async function firstRecordAtOrAfter(
     if (off >= minOffset && rts >= ts) found = { offset: off, timestamp: rts };
   });
   return found;
+}
+
+interface EndTxnMarkerInfo {
+  commit: boolean;
+  coordinatorEpoch: number;
+}
+
+/** The COMMIT/ABORT marker a control batch carries, or null for other control records. */
+function readEndTxnMarker(buf: Buffer, pos: number, size: number): EndTxnMarkerInfo | null {
+  let m: ReturnType<typeof decodeEndTxnMarker>;
+  try {
+    m = decodeEndTxnMarker(decodeRecordBatchSync(buf.subarray(pos, pos + size)));
+  } catch (e) {
+    throw new StorageError(
+      StorageErrorCode.CORRUPT_MESSAGE,
+      `unreadable control batch: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+  return m ? { commit: m.commit, coordinatorEpoch: m.coordinatorEpoch } : null;
 }

@@ -56,6 +56,7 @@ export function validateBatches(
   const compressedKeyChecks: ValidatedBatch[] = [];
   let records = 0;
   let pos = 0;
+  const origin = opts.origin ?? "client";
   if (buf.length === 0) invalid("an append must carry at least one record batch");
   while (pos < buf.length) {
     if (pos + BATCH.LOG_OVERHEAD > buf.length)
@@ -69,7 +70,7 @@ export function validateBatches(
     const magic = buf.readInt8(pos + BATCH.MAGIC);
     if (magic !== 2) invalid(`record batch magic ${magic} is not allowed: only magic 2 batches are accepted`);
     const header = readBatchHeader(buf, pos);
-    if ((opts.origin ?? "client") === "client" && header.baseOffset !== 0n) {
+    if (origin === "client" && header.baseOffset !== 0n) {
       invalid(`the baseOffset of the record batch should be 0, but it is ${header.baseOffset}`);
     }
     if (size > config.maxMessageBytes) {
@@ -90,7 +91,8 @@ export function validateBatches(
     if (control && !opts.allowControl) invalid("clients are not allowed to write control records");
     const codec = header.attributes & ATTR.COMPRESSION_MASK;
     if (codec > 4) invalid(`unknown compression type id ${codec}`);
-    if (!control && header.producerId >= 0n && header.baseSequence < 0) {
+    // Coordinator writes (offsets in a transaction) carry no sequence, as in Kafka.
+    if (!control && origin === "client" && header.producerId >= 0n && header.baseSequence < 0) {
       invalid(`invalid sequence number ${header.baseSequence} for producer id ${header.producerId}`);
     }
     if (compacted && !control) {
