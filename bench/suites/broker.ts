@@ -100,7 +100,7 @@ function perfProduce(
 export default async function run_(ctx: BenchContext): Promise<void> {
   const q = ctx.quick;
   ctx.progress("measuring the loopback TCP limit (two Node processes, 1 MiB writes)");
-  const tcp = await measureLoopbackTcp(1 << 20, q ? 256 << 20 : 2 << 30);
+  const tcp = await measureLoopbackTcp(1 << 20, q ? 256 << 20 : 2 * 2 ** 30);
   ctx.record({ name: "limit: loopback TCP between two Node processes", value: tcp.mbPerSec, unit: "MB/s" });
   const limit = { name: "loopback TCP limit", value: tcp.mbPerSec };
 
