@@ -53,7 +53,8 @@ export interface TxnMarker {
   partition: number;
 }
 
-export const INTERNAL_TOPICS = new Set(["__consumer_offsets", "__transaction_state"]);
+const OFFSETS_TOPIC_NAME = "__consumer_offsets";
+export const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC_NAME, "__transaction_state"]);
 
 export function validateTopicName(name: string): string | null {
   if (name.length === 0) return "Topic name is illegal, it can't be empty";
@@ -302,8 +303,31 @@ export class Broker {
    * INVALID_PRODUCER_EPOCH, TRANSACTION_COORDINATOR_FENCED, ...).
    */
   async writeTxnMarker(m: TxnMarker): Promise<number> {
-    void m;
-    throw new Error("writeTxnMarker: not implemented yet");
+    const log = this.partitionLog(m.topic, m.partition);
+    if (!log || !this.topic(m.topic)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    try {
+      await log.appendTxnMarker({
+        producerId: m.producerId,
+        producerEpoch: m.producerEpoch,
+        coordinatorEpoch: m.coordinatorEpoch,
+        commit: m.commit,
+      });
+    } catch (e) {
+      const code = (e as { errorCode?: number }).errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+      if (code === ErrorCode.UNKNOWN_SERVER_ERROR)
+        this.logger.error(
+          { err: e, topic: m.topic, partition: m.partition },
+          "writing a transaction marker failed",
+        );
+      return code;
+    }
+    // Pending transactional offsets become committed (or are dropped) once the marker is durable.
+    if (m.topic === OFFSETS_TOPIC_NAME) {
+      this.component<BrokerComponent & { completeTransaction(pid: bigint, commit: boolean): void }>(
+        "groups",
+      ).completeTransaction(m.producerId, m.commit);
+    }
+    return ErrorCode.NONE;
   }
 
   /** Effective topic config values (overrides, then broker defaults, then Kafka defaults). */
@@ -426,6 +450,13 @@ export class Broker {
     this.topicConfigCache.delete(name);
     for (let p = 0; p < t.partitions; p++) await this.logs.delete(name, p);
     this.logger.info({ topic: name }, "topic deleted");
+    // Committed offsets of the topic go too (as Kafka's group coordinator drops them on deletion).
+    const groups = this.components.find((c) => c.name === "groups") as
+      | (BrokerComponent & { onTopicDeleted(topic: string): Promise<number> })
+      | undefined;
+    await groups?.onTopicDeleted(name).catch((e: unknown) => {
+      this.logger.warn({ err: String(e), topic: name }, "could not remove the offsets of a deleted topic");
+    });
   }
 
   async createPartitions(name: string, count: number, validateOnly: boolean): Promise<void> {

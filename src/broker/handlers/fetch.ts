@@ -7,6 +7,8 @@
  */
 import { ErrorCode } from "../../protocol/error-codes.js";
 import { Fetch } from "../../protocol/messages/fetch.js";
+import { BATCH, batchSizeAt } from "../../protocol/records/batch-header.js";
+import type { PartitionLog } from "../../storage/index.js";
 import type { Broker } from "../broker.js";
 import {
   FINAL_EPOCH,
@@ -106,7 +108,10 @@ async function readPartitions(
         highWatermark: read.highWatermark,
         lastStableOffset: read.lastStableOffset,
         logStartOffset: read.logStartOffset,
-        abortedTransactions: isolation === READ_COMMITTED ? [] : null,
+        abortedTransactions:
+          isolation === READ_COMMITTED && n > 0
+            ? await abortedIn(log, w.fetchOffset, read.records)
+            : base.abortedTransactions,
         errorCode: ErrorCode.NONE,
         records: read.records,
         bytes: n,
@@ -118,6 +123,29 @@ async function readPartitions(
     }
   }
   return { results, bytes };
+}
+
+/**
+ * The aborted transactions a read_committed consumer needs to filter the returned batches: those
+ * overlapping [fetchOffset, end of the last returned batch), from the segments' .txnindex.
+ */
+async function abortedIn(
+  log: PartitionLog,
+  fetchOffset: bigint,
+  records: Buffer[],
+): Promise<Array<{ producerId: bigint; firstOffset: bigint }>> {
+  const last = records[records.length - 1]!;
+  let at = 0;
+  let end = fetchOffset;
+  while (at + BATCH.HEADER_SIZE <= last.length) {
+    end =
+      last.readBigInt64BE(at + BATCH.BASE_OFFSET) +
+      BigInt(last.readInt32BE(at + BATCH.LAST_OFFSET_DELTA)) +
+      1n;
+    at += batchSizeAt(last, at);
+  }
+  const list = await log.collectAbortedTransactions(fetchOffset, end);
+  return list.map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
 }
 
 /** Waits until one of the logs gets an append, the timeout passes, or the broker closes. */

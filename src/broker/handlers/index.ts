@@ -13,6 +13,7 @@ import { describeClusterHandler } from "./describe-cluster.js";
 import { describeConfigsHandler } from "./describe-configs.js";
 import { describeGroupsHandler } from "./describe-groups.js";
 import { describeLogDirsHandler } from "./describe-log-dirs.js";
+import { describeProducersHandler } from "./describe-producers.js";
 import { describeTopicPartitionsHandler } from "./describe-topic-partitions.js";
 import { fetchHandler } from "./fetch.js";
 import { findCoordinatorHandler } from "./find-coordinator.js";
@@ -55,6 +56,7 @@ export const allHandlers: ApiHandler<any>[] = [
   listPartitionReassignmentsHandler,
   describeClusterHandler,
   describeTopicPartitionsHandler,
+  describeProducersHandler,
   // Group coordinator (src/coordinator).
   findCoordinatorHandler,
   joinGroupHandler,

@@ -6,9 +6,15 @@
  */
 import { ErrorCode } from "../../protocol/error-codes.js";
 import { Produce } from "../../protocol/messages/produce.js";
-import { BATCH, batchSizeAt, compressionOf, isControl } from "../../protocol/records/batch-header.js";
+import {
+  BATCH,
+  batchSizeAt,
+  compressionOf,
+  isControl,
+  isTransactional,
+} from "../../protocol/records/batch-header.js";
 import { decodeRecordBatch, encodeRecordBatch } from "../../protocol/records/record-batch.js";
-import { INTERNAL_TOPICS } from "../broker.js";
+import { type Broker, INTERNAL_TOPICS } from "../broker.js";
 import { CloseConnection } from "../network/connection.js";
 import { defineHandler, NO_RESPONSE } from "../router.js";
 import { errorOf } from "./common.js";
@@ -122,6 +128,43 @@ async function recompress(records: Buffer, codec: number): Promise<Buffer> {
   });
 }
 
+/** What the transaction coordinator offers the produce path (KIP-890 partition verification). */
+interface PartitionVerifier {
+  verifyPartition(
+    transactionalId: string,
+    producerId: bigint,
+    producerEpoch: number,
+    topic: string,
+    partition: number,
+  ): number;
+}
+
+/**
+ * A transactional batch needs the request's transactional id (Kafka answers
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED without one) and, as Kafka 4 verifies by default
+ * (transaction.partition.verification.enable), a partition added to the producer's open transaction.
+ */
+function verifyTransactional(
+  broker: Broker,
+  transactionalId: string | null,
+  records: Buffer,
+  topic: string,
+  partition: number,
+): number {
+  if (transactionalId === null) return ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+  const txn = broker.components.find((c) => c.name === "transactions") as
+    | Partial<PartitionVerifier>
+    | undefined;
+  if (!txn?.verifyPartition) return ErrorCode.NONE;
+  return txn.verifyPartition(
+    transactionalId,
+    records.readBigInt64BE(BATCH.PRODUCER_ID),
+    records.readInt16BE(BATCH.PRODUCER_EPOCH),
+    topic,
+    partition,
+  );
+}
+
 export const produceHandler = defineHandler(Produce, async (ctx, req) => {
   const { broker, version } = ctx;
   const acks = req.acks;
@@ -159,6 +202,10 @@ export const produceHandler = defineHandler(Produce, async (ctx, req) => {
               now,
             );
             let records = pd.records!;
+            if (isTransactional(records.readInt16BE(BATCH.ATTRIBUTES))) {
+              const code = verifyTransactional(broker, req.transactionalId, records, td.name, pd.index);
+              if (code !== ErrorCode.NONE) return fail(code, null);
+            }
             const wanted = CODEC_OF[values.get("compression.type") as string];
             if (wanted !== undefined && compressionOf(records.readInt16BE(BATCH.ATTRIBUTES)) !== wanted) {
               records = await recompress(records, wanted);
