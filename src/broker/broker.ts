@@ -129,6 +129,8 @@ export class Broker {
       cleaner: this.config.bool("log.cleaner.enable"),
       retentionCheckIntervalMs: this.config.number("log.retention.check.interval.ms"),
       flushSchedulerIntervalMs: this.config.number("log.flush.scheduler.interval.ms"),
+      producerIdExpirationMs: this.config.number("producer.id.expiration.ms"),
+      producerIdExpirationCheckIntervalMs: this.config.number("producer.id.expiration.check.interval.ms"),
     });
     await this.reconcileLogs();
     for (const c of createComponents(this)) {

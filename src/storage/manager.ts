@@ -44,6 +44,9 @@ export interface LogManagerOptions {
   cleanerOptions?: Partial<CleanerOptions>;
   /** Partitions opened in parallel at start (default 4). */
   recoveryConcurrency?: number;
+  /** producer.id.expiration.ms (default 1 day) and producer.id.expiration.check.interval.ms (10 min). */
+  producerIdExpirationMs?: number;
+  producerIdExpirationCheckIntervalMs?: number;
 }
 
 /** setInterval refuses delays above 2^31-1 ms (it would fire every 1 ms); those mean "never". */
@@ -174,6 +177,10 @@ export class LogManager {
     every(this.opts.retentionCheckIntervalMs ?? 300000, () => this.runRetention());
     every(this.opts.flushSchedulerIntervalMs, () => this.runFlushScheduler());
     every(this.opts.checkpointIntervalMs ?? 60000, () => this.writeCheckpoints());
+    every(this.opts.producerIdExpirationCheckIntervalMs ?? 600000, async () => {
+      const now = Date.now();
+      for (const log of this.all()) log.expireProducers(now, this.opts.producerIdExpirationMs ?? 86400000);
+    });
     this.cleaner?.start();
   }
 
