@@ -10,48 +10,14 @@
  *   relay between the same three processes (bench/e2e-latency.ts).
  * - Broker CPU seconds and peak RSS over the run.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createReadStream, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { startBrokerProcess } from "../broker-process.js";
 import { type BenchContext, LatencyRecorder, ProcessMonitor } from "../harness.js";
 import { measureKafkaEndToEnd, measureRelayEndToEnd, RECORD_SIZE } from "../e2e-latency.js";
 import { measureLoopbackTcp } from "../limits.js";
 import { kafkajs, kcat, PeerUnavailable, rdkafkaPerformance } from "../peers.js";
-
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-function startBroker(dataDir: string): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "src/cli/main.ts",
-      "start",
-      "--port",
-      "0",
-      "--data-dir",
-      dataDir,
-      "--log-level",
-      "warn",
-    ],
-    {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    let out = "";
-    proc.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on [^\s:]+:(\d+)/.exec(out);
-      if (m) resolve({ proc, port: Number(m[1]) });
-    });
-    proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-    proc.on("exit", (code) => reject(new Error(`broker exited (${code}): ${out}`)));
-  });
-}
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -104,7 +70,8 @@ export default async function run_(ctx: BenchContext): Promise<void> {
   ctx.record({ name: "limit: loopback TCP between two Node processes", value: tcp.mbPerSec, unit: "MB/s" });
   const limit = { name: "loopback TCP limit", value: tcp.mbPerSec };
 
-  const { proc, port } = await startBroker(join(ctx.tmpDir, "data"));
+  const broker = await startBrokerProcess(join(ctx.tmpDir, "data"));
+  const { proc, port } = broker;
   const monitor = new ProcessMonitor(proc.pid!);
   const bootstrap = `127.0.0.1:${port}`;
   try {
@@ -302,8 +269,7 @@ export default async function run_(ctx: BenchContext): Promise<void> {
     }
   } finally {
     const usage = monitor.stop();
-    proc.kill("SIGTERM");
-    await new Promise((r) => proc.once("exit", r));
+    await broker.stop();
     if (usage) {
       ctx.record({ name: "broker CPU time over the suite", value: usage.cpuSeconds, unit: "s" });
       ctx.record({ name: "broker peak RSS", value: (usage.peakRssBytes ?? 0) / 1e6, unit: "MB" });

@@ -15,8 +15,7 @@
  *   measured in the same run, so the coordinator's overhead over a request that does no group work
  *   is visible.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { startBrokerProcess } from "../broker-process.js";
 import type { BenchContext } from "../harness.js";
 import { encodeAssignment, encodeSubscription } from "../../src/protocol/embedded/consumer-protocol.js";
 import { CreateTopics } from "../../src/protocol/messages/create-topics.js";
@@ -31,41 +30,9 @@ import { SyncGroup } from "../../src/protocol/messages/sync-group.js";
 import { encodeRecordBatchSync } from "../../src/protocol/records/record-batch.js";
 import { RawClient } from "../../test/support/raw-client.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TOPIC = "bench-groups";
 const PARTITIONS = 64;
 const HEARTBEAT_MS = 100;
-
-function startBroker(dataDir: string): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "src/cli/main.ts",
-      "start",
-      "--port",
-      "0",
-      "--data-dir",
-      dataDir,
-      "--log-level",
-      "warn",
-      "--set",
-      "group.initial.rebalance.delay.ms=0",
-    ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  return new Promise((resolve, reject) => {
-    let out = "";
-    proc.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on [^\s:]+:(\d+)/.exec(out);
-      if (m) resolve({ proc, port: Number(m[1]) });
-    });
-    proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-    proc.on("exit", (code) => reject(new Error(`broker exited (${code}): ${out}`)));
-  });
-}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -227,7 +194,8 @@ async function joinToStable(port: number, group: string, n: number) {
 
 export default async function run(ctx: BenchContext): Promise<void> {
   ctx.progress("starting a broker process (group.initial.rebalance.delay.ms=0)");
-  const { proc, port } = await startBroker(ctx.tmpDir);
+  const broker = await startBrokerProcess(ctx.tmpDir, { "group.initial.rebalance.delay.ms": "0" });
+  const { port } = broker;
   try {
     const admin = await RawClient.connect(port);
     await admin.request(CreateTopics, 5, {
@@ -404,7 +372,6 @@ export default async function run(ctx: BenchContext): Promise<void> {
     }
     admin.close();
   } finally {
-    proc.kill("SIGTERM");
-    await new Promise((r) => proc.once("exit", r));
+    await broker.stop();
   }
 }
