@@ -14,54 +14,11 @@ import { execFile } from "node:child_process";
 import { createReadStream, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startBrokerProcess } from "../broker-process.js";
+import { parsePerf, perfProduce, run } from "../rdkafka-perf.js";
 import { type BenchContext, LatencyRecorder, ProcessMonitor } from "../harness.js";
 import { measureKafkaEndToEnd, measureRelayEndToEnd, RECORD_SIZE } from "../e2e-latency.js";
 import { measureLoopbackTcp } from "../limits.js";
 import { kafkajs, kcat, PeerUnavailable, rdkafkaPerformance } from "../peers.js";
-
-function run(cmd: string, args: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${cmd} failed: ${err.message}\n${stderr}`)) : resolve(`${stdout}\n${stderr}`),
-    );
-  });
-}
-
-/** The final summary line of rdkafka_performance: "... N msgs/s and X MB/s". */
-function parsePerf(out: string): { msgsPerSec: number; mbPerSec: number } {
-  const lines = out.split("\n").filter((l) => /msgs\/s/.test(l));
-  const last = lines[lines.length - 1] ?? "";
-  const m = /(\d+) msgs\/s and ([\d.]+) MB\/s/.exec(last) ?? /(\d+) msgs\/s \(([\d.]+) MB\/s\)/.exec(last);
-  if (!m) throw new Error(`cannot parse rdkafka_performance output: ${last || out.slice(-500)}`);
-  return { msgsPerSec: Number(m[1]), mbPerSec: Number(m[2]) };
-}
-
-/** Runs rdkafka_performance as a producer of `count` records of `size` bytes to partition 0. */
-function perfProduce(
-  perf: string,
-  bootstrap: string,
-  topic: string,
-  size: number,
-  count: number,
-  extra: string[],
-  timeoutMs = 300_000,
-): Promise<string> {
-  const args = [
-    "-P",
-    "-t",
-    topic,
-    "-b",
-    bootstrap,
-    "-p",
-    "0",
-    "-s",
-    String(size),
-    "-c",
-    String(count),
-    ...extra,
-  ];
-  return run(perf, args, timeoutMs);
-}
 
 export default async function run_(ctx: BenchContext): Promise<void> {
   const q = ctx.quick;
