@@ -1,5 +1,18 @@
 /** Running librdkafka's rdkafka_performance (the standard Kafka load generator) and reading its summary. */
 import { execFile } from "node:child_process";
+import type { BenchContext } from "./harness.js";
+import { PeerUnavailable, rdkafkaPerformance } from "./peers.js";
+
+/** The rdkafka_performance binary, or null after recording why it is unavailable. */
+export async function rdkafkaPerformanceOrNote(ctx: BenchContext): Promise<string | null> {
+  try {
+    return (await rdkafkaPerformance((m) => ctx.progress(m))).path;
+  } catch (e) {
+    if (!(e instanceof PeerUnavailable)) throw e;
+    ctx.record({ name: "rdkafka_performance", value: 0, unit: "n/a", notes: e.message });
+    return null;
+  }
+}
 
 export function run(cmd: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -14,11 +14,11 @@ import { execFile } from "node:child_process";
 import { createReadStream, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startBrokerProcess } from "../broker-process.js";
-import { parsePerf, perfProduce, run } from "../rdkafka-perf.js";
+import { parsePerf, perfProduce, rdkafkaPerformanceOrNote, run } from "../rdkafka-perf.js";
 import { type BenchContext, LatencyRecorder, ProcessMonitor } from "../harness.js";
 import { measureKafkaEndToEnd, measureRelayEndToEnd, RECORD_SIZE } from "../e2e-latency.js";
 import { measureLoopbackTcp } from "../limits.js";
-import { kafkajs, kcat, PeerUnavailable, rdkafkaPerformance } from "../peers.js";
+import { kafkajs, kcat, PeerUnavailable } from "../peers.js";
 
 export default async function run_(ctx: BenchContext): Promise<void> {
   const q = ctx.quick;
@@ -33,13 +33,7 @@ export default async function run_(ctx: BenchContext): Promise<void> {
   const bootstrap = `127.0.0.1:${port}`;
   try {
     // ---- rdkafka_performance
-    let perf: string | null = null;
-    try {
-      perf = (await rdkafkaPerformance((m) => ctx.progress(m))).path;
-    } catch (e) {
-      if (!(e instanceof PeerUnavailable)) throw e;
-      ctx.record({ name: "rdkafka_performance", value: 0, unit: "n/a", notes: e.message });
-    }
+    const perf = await rdkafkaPerformanceOrNote(ctx);
     if (perf) {
       for (const [size, count] of [
         [1024, q ? 200_000 : 1_000_000],

@@ -13,8 +13,8 @@ import { join } from "node:path";
 import { startBrokerProcess } from "../broker-process.js";
 import { RECORD_SIZE, stampedMicros, wallMicros } from "../e2e-latency.js";
 import { type BenchContext, LatencyRecorder } from "../harness.js";
-import { kafkajs, PeerUnavailable, rdkafkaPerformance } from "../peers.js";
-import { parsePerf, perfProduce } from "../rdkafka-perf.js";
+import { kafkajs } from "../peers.js";
+import { parsePerf, perfProduce, rdkafkaPerformanceOrNote } from "../rdkafka-perf.js";
 import { Fetch } from "../../src/protocol/messages/fetch.js";
 import { ATTR } from "../../src/protocol/records/batch-header.js";
 import { decodeRecordBatches } from "../../src/protocol/records/record-batch.js";
@@ -82,13 +82,7 @@ export default async function run(ctx: BenchContext): Promise<void> {
   const bootstrap = `127.0.0.1:${broker.port}`;
   try {
     // ---- idempotent vs plain producer (librdkafka)
-    let perf: string | null = null;
-    try {
-      perf = (await rdkafkaPerformance((m) => ctx.progress(m))).path;
-    } catch (e) {
-      if (!(e instanceof PeerUnavailable)) throw e;
-      ctx.record({ name: "rdkafka_performance", value: 0, unit: "n/a", notes: e.message });
-    }
+    const perf = await rdkafkaPerformanceOrNote(ctx);
     if (perf) {
       for (const [size, count] of [
         [1024, q ? 100_000 : 500_000],
