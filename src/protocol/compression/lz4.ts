@@ -16,10 +16,10 @@
  */
 import { compressSync as lz4BlockCompress, decompressFrameSync } from "lz4-napi";
 import { ProtocolError } from "../errors.js";
+import { decodeFrames, type FrameCodec } from "./frames.js";
 import { xxhash32 } from "./xxhash32.js";
 
 const FRAME_MAGIC = 0x184d2204;
-const SKIPPABLE_MAGIC = 0x184d2a50; // 0x184D2A50-0x184D2A5F
 const UNCOMPRESSED_BIT = 0x80000000;
 /** FLG: version 01, independent blocks; BD: 64 KiB blocks. */
 const KAFKA_FLG = 0x60;
@@ -240,44 +240,30 @@ function checkContent(data: Buffer, f: FrameInfo, out: Buffer): void {
     bad("content checksum mismatch");
 }
 
+const LZ4_FRAMES: FrameCodec<FrameInfo> = {
+  name: "lz4",
+  frameName: "an LZ4 frame",
+  magic: FRAME_MAGIC,
+  walk: walkFrame,
+  decode(data, pos, f, room) {
+    // Within the bound the native decoder is used; frames that could exceed the room are decoded
+    // by this module's block decoder, which stops at the limit.
+    if (f.bound > room) return decodeFrameJs(data, f, room);
+    let out: Buffer;
+    try {
+      out = decompressFrameSync(data.subarray(pos, f.end));
+    } catch (e) {
+      bad((e as Error).message);
+    }
+    if (out.length > room) bad(`output exceeds ${room} bytes`);
+    checkContent(data, f, out);
+    return out;
+  },
+};
+
 /** Decodes LZ4 frame data, refusing more than `maxOutput` bytes of output. */
 export function lz4Decompress(data: Buffer, maxOutput: number): Buffer {
-  const outputs: Buffer[] = [];
-  let total = 0;
-  let pos = 0;
-  while (pos < data.length) {
-    if (pos + 4 > data.length) bad("truncated frame magic");
-    const magic = data.readUInt32LE(pos);
-    if ((magic & 0xfffffff0) === SKIPPABLE_MAGIC) {
-      if (pos + 8 > data.length) bad("truncated skippable frame");
-      const skip = data.readUInt32LE(pos + 4);
-      if (pos + 8 + skip > data.length) bad("skippable frame runs past the end");
-      pos += 8 + skip;
-      continue;
-    }
-    if (magic !== FRAME_MAGIC)
-      bad(pos === 0 ? "not an LZ4 frame (bad magic)" : "trailing bytes after the frame");
-    const f = walkFrame(data, pos);
-    const room = maxOutput - total;
-    if (f.contentSize > room) bad(`frame declares ${f.contentSize} bytes, over the ${maxOutput}-byte limit`);
-    let out: Buffer;
-    if (f.bound <= room) {
-      try {
-        out = decompressFrameSync(data.subarray(pos, f.end));
-      } catch (e) {
-        bad((e as Error).message);
-      }
-      if (out.length > room) bad(`output exceeds ${maxOutput} bytes`);
-      checkContent(data, f, out);
-    } else {
-      out = decodeFrameJs(data, f, room);
-    }
-    outputs.push(out);
-    total += out.length;
-    pos = f.end;
-  }
-  if (outputs.length === 0) bad("no frame in the data");
-  return outputs.length === 1 ? outputs[0]! : Buffer.concat(outputs, total);
+  return decodeFrames(LZ4_FRAMES, data, maxOutput);
 }
 
 /** Decodes with this module's own block decoder only (no native call); for tests and benchmarks. */

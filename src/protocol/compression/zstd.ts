@@ -12,6 +12,7 @@
  */
 import { compress, decompress, init } from "@bokuweb/zstd-wasm";
 import { ProtocolError } from "../errors.js";
+import { decodeFrames, type FrameCodec } from "./frames.js";
 
 let ready = false;
 let loading: Promise<void> | undefined;
@@ -34,7 +35,6 @@ export function zstdCompress(data: Buffer, level = 3): Buffer {
 }
 
 const ZSTD_MAGIC = 0xfd2fb528;
-const SKIPPABLE_MAGIC = 0x184d2a50; // 0x184D2A50-0x184D2A5F
 const MAX_BLOCK = 128 * 1024;
 /**
  * The WebAssembly heap is capped at 2 GiB and never shrinks, and the library does not check that
@@ -141,27 +141,12 @@ function walkFrame(data: Buffer, pos: number): ZstdFrame {
   return { end: at, contentSize: h.contentSize, bound: h.contentSize >= 0 ? h.contentSize : bound };
 }
 
-/** Decodes one or more zstd frames (skippable frames ignored), refusing more than `maxOutput` bytes. */
-export function zstdDecompress(data: Buffer, maxOutput: number): Buffer {
-  const limit = Math.min(maxOutput, WASM_LIMIT);
-  const outputs: Buffer[] = [];
-  let total = 0;
-  let pos = 0;
-  while (pos < data.length) {
-    if (pos + 4 > data.length) bad("truncated frame magic");
-    const magic = data.readUInt32LE(pos);
-    if ((magic & 0xfffffff0) === SKIPPABLE_MAGIC) {
-      if (pos + 8 > data.length) bad("truncated skippable frame");
-      const skip = data.readUInt32LE(pos + 4);
-      if (pos + 8 + skip > data.length) bad("skippable frame runs past the end");
-      pos += 8 + skip;
-      continue;
-    }
-    if (magic !== ZSTD_MAGIC)
-      bad(pos === 0 ? "not a zstd frame (bad magic)" : "trailing bytes after the frame");
-    const f = walkFrame(data, pos);
-    const room = limit - total;
-    if (f.contentSize > room) bad(`frame declares ${f.contentSize} bytes, over the ${maxOutput}-byte limit`);
+const ZSTD_FRAMES: FrameCodec<ZstdFrame> = {
+  name: "zstd",
+  frameName: "a zstd frame",
+  magic: ZSTD_MAGIC,
+  walk: walkFrame,
+  decode(data, pos, f, room) {
     // With a stated size the library allocates exactly that; otherwise it uses this capacity.
     const capacity = Math.max(1, Math.min(f.bound, room));
     let out: Uint8Array;
@@ -170,16 +155,17 @@ export function zstdDecompress(data: Buffer, maxOutput: number): Buffer {
     } catch (e) {
       bad(
         f.bound > room
-          ? `corrupt data, or output over the ${maxOutput}-byte limit`
+          ? `corrupt data, or output over the ${room}-byte limit`
           : `corrupt data (${(e as Error).message})`,
       );
     }
     if (f.contentSize >= 0 && out.byteLength !== f.contentSize)
       bad(`frame declares ${f.contentSize} bytes but decodes to ${out.byteLength}`);
-    outputs.push(Buffer.from(out.buffer, out.byteOffset, out.byteLength));
-    total += out.byteLength;
-    pos = f.end;
-  }
-  if (outputs.length === 0) bad("no frame in the data");
-  return outputs.length === 1 ? outputs[0]! : Buffer.concat(outputs, total);
+    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  },
+};
+
+/** Decodes one or more zstd frames (skippable frames ignored), refusing more than `maxOutput` bytes. */
+export function zstdDecompress(data: Buffer, maxOutput: number): Buffer {
+  return decodeFrames(ZSTD_FRAMES, data, Math.min(maxOutput, WASM_LIMIT));
 }
