@@ -21,7 +21,7 @@
  * old segments; after it, recovery finishes the swap (PartitionLog.completeSwap).
  */
 import { promises as fsp } from "node:fs";
-import { ATTR, BATCH } from "../protocol/records/batch-header.js";
+import { ATTR, BATCH, readBatchHeader } from "../protocol/records/batch-header.js";
 import { type OffsetCheckpoint, tpKey } from "./checkpoint.js";
 import { compress, decompress } from "./codecs.js";
 import { isCompacted } from "./config.js";
@@ -661,17 +661,13 @@ async function rebuild(
   if (logAppend) maxTs = buf.readBigInt64BE(at + BATCH.MAX_TIMESTAMP);
   let body = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   if (recs.codec !== 0) body = await compress(recs.codec, body);
+  const h = readBatchHeader(buf, at);
   return buildBatch(
     {
-      baseOffset: buf.readBigInt64BE(at + BATCH.BASE_OFFSET),
-      partitionLeaderEpoch: buf.readInt32BE(at + BATCH.PARTITION_LEADER_EPOCH),
+      ...h,
       attributes: horizon !== undefined ? attrs | ATTR.DELETE_HORIZON : attrs,
-      lastOffsetDelta: buf.readInt32BE(at + BATCH.LAST_OFFSET_DELTA),
       baseTimestamp: newBaseTs,
       maxTimestamp: maxTs,
-      producerId: buf.readBigInt64BE(at + BATCH.PRODUCER_ID),
-      producerEpoch: buf.readInt16BE(at + BATCH.PRODUCER_EPOCH),
-      baseSequence: buf.readInt32BE(at + BATCH.BASE_SEQUENCE),
       recordsCount: kept.length,
     },
     body,
@@ -680,22 +676,8 @@ async function rebuild(
 
 /** Kafka's empty batch header (kept for a producer's last batch so its sequence numbers stay known). */
 function emptyBatch(buf: Buffer, at: number): Buffer {
-  const attrs = buf.readInt16BE(at + BATCH.ATTRIBUTES) & ~ATTR.COMPRESSION_MASK;
-  return buildBatch(
-    {
-      baseOffset: buf.readBigInt64BE(at + BATCH.BASE_OFFSET),
-      partitionLeaderEpoch: buf.readInt32BE(at + BATCH.PARTITION_LEADER_EPOCH),
-      attributes: attrs,
-      lastOffsetDelta: buf.readInt32BE(at + BATCH.LAST_OFFSET_DELTA),
-      baseTimestamp: buf.readBigInt64BE(at + BATCH.BASE_TIMESTAMP),
-      maxTimestamp: buf.readBigInt64BE(at + BATCH.MAX_TIMESTAMP),
-      producerId: buf.readBigInt64BE(at + BATCH.PRODUCER_ID),
-      producerEpoch: buf.readInt16BE(at + BATCH.PRODUCER_EPOCH),
-      baseSequence: buf.readInt32BE(at + BATCH.BASE_SEQUENCE),
-      recordsCount: 0,
-    },
-    [],
-  );
+  const h = readBatchHeader(buf, at);
+  return buildBatch({ ...h, attributes: h.attributes & ~ATTR.COMPRESSION_MASK, recordsCount: 0 }, []);
 }
 
 async function firstBatchTimestamp(seg: LogSegment): Promise<bigint | undefined> {
