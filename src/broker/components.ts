@@ -3,6 +3,7 @@
  * starts them after the logs are open and stops them, in reverse order, before the logs close.
  */
 import { GroupCoordinator } from "../coordinator/group-coordinator.js";
+import { TransactionCoordinator } from "../coordinator/transactions/transaction-coordinator.js";
 import type { Broker } from "./broker.js";
 
 export interface BrokerComponent {
@@ -13,5 +14,5 @@ export interface BrokerComponent {
 
 /** The components a broker runs, in start order. */
 export function createComponents(broker: Broker): BrokerComponent[] {
-  return [new GroupCoordinator(broker)];
+  return [new GroupCoordinator(broker), new TransactionCoordinator(broker)];
 }

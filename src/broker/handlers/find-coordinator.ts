@@ -8,6 +8,7 @@
 import { ErrorCode } from "../../protocol/error-codes.js";
 import { FindCoordinator } from "../../protocol/messages/find-coordinator.js";
 import type { GroupCoordinator } from "../../coordinator/group-coordinator.js";
+import type { TransactionCoordinator } from "../../coordinator/transactions/transaction-coordinator.js";
 import type { Broker } from "../broker.js";
 import type { Connection } from "../network/connection.js";
 import { defineHandler } from "../router.js";
@@ -18,7 +19,7 @@ const MIN_BATCHED_VERSION = 4;
 
 async function coordinatorFor(broker: Broker, keyType: number): Promise<number> {
   if (keyType === GROUP) return broker.component<GroupCoordinator>("groups").ensureReady();
-  if (keyType === TRANSACTION) return ErrorCode.NONE;
+  if (keyType === TRANSACTION) return broker.component<TransactionCoordinator>("transactions").ensureReady();
   return ErrorCode.INVALID_REQUEST;
 }
 

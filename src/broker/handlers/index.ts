@@ -14,6 +14,14 @@ import { describeConfigsHandler } from "./describe-configs.js";
 import { describeGroupsHandler } from "./describe-groups.js";
 import { describeLogDirsHandler } from "./describe-log-dirs.js";
 import { describeProducersHandler } from "./describe-producers.js";
+import { addOffsetsToTxnHandler } from "./add-offsets-to-txn.js";
+import { addPartitionsToTxnHandler } from "./add-partitions-to-txn.js";
+import { describeTransactionsHandler } from "./describe-transactions.js";
+import { endTxnHandler } from "./end-txn.js";
+import { initProducerIdHandler } from "./init-producer-id.js";
+import { listTransactionsHandler } from "./list-transactions.js";
+import { txnOffsetCommitHandler } from "./txn-offset-commit.js";
+import { writeTxnMarkersHandler } from "./write-txn-markers.js";
 import { describeTopicPartitionsHandler } from "./describe-topic-partitions.js";
 import { fetchHandler } from "./fetch.js";
 import { findCoordinatorHandler } from "./find-coordinator.js";
@@ -71,4 +79,13 @@ export const allHandlers: ApiHandler<any>[] = [
   offsetDeleteHandler,
   consumerGroupHeartbeatHandler,
   consumerGroupDescribeHandler,
+  // Transaction coordinator (src/coordinator/transactions).
+  initProducerIdHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  writeTxnMarkersHandler,
+  txnOffsetCommitHandler,
+  describeTransactionsHandler,
+  listTransactionsHandler,
 ];
