@@ -18,7 +18,7 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 const WORKER = fileURLToPath(new URL("./fixtures/eos-worker.cjs", import.meta.url));
 const NODE_PATH = fileURLToPath(new URL("../../node_modules", import.meta.url));
 const PARTITIONS = 3;
-const PER_PARTITION = 800;
+const PER_PARTITION = 2000;
 const ROUNDS = 20;
 const SESSION_MS = 1000;
 

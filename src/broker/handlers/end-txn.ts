@@ -1,7 +1,7 @@
 /**
- * EndTxn (26): commit or abort. Answered once PrepareCommit/PrepareAbort is durable; the markers
- * and Complete* follow in the background, as in Kafka (later requests get CONCURRENT_TRANSACTIONS
- * until they are written).
+ * EndTxn (26): commit or abort. PrepareCommit/PrepareAbort is logged, the markers are written to
+ * every partition of the transaction, then Complete* is logged; the answer comes after the markers
+ * (Kafka answers after Prepare*: see TransactionCoordinator.endTxn for why Brook waits).
  */
 import { ErrorCode } from "../../protocol/error-codes.js";
 import { EndTxn } from "../../protocol/messages/end-txn.js";

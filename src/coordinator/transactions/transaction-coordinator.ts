@@ -30,6 +30,8 @@ const COORDINATOR_EPOCH = 0;
 const MAX_EPOCH = 32767;
 const PRODUCER_ID_BLOCK = 1000n;
 const PRODUCER_ID_FILE = "producer-id-block";
+/** How long EndTxn waits for its markers before answering anyway (they keep being retried). */
+const MARKER_WAIT_MS = 5000;
 
 export interface TxnMetadata {
   transactionalId: string;
@@ -430,7 +432,14 @@ export class TransactionCoordinator implements BrokerComponent {
       switch (m.state) {
         case TxnState.Ongoing:
           await this.persist(m, want);
+          // Kafka answers once Prepare* is logged and writes the markers afterwards; clients that
+          // start the next transaction at once then meet CONCURRENT_TRANSACTIONS and back off
+          // (KafkaJS by 100 ms or more). On one node the markers are local appends, so Brook answers
+          // after them: the next transaction starts at once, and read_committed consumers already
+          // see the committed records when commit() returns.
+          // If markers keep failing (they are retried), answer after a bound as Kafka would have.
           this.complete(m);
+          await Promise.race([m.completing, new Promise((r) => setTimeout(r, MARKER_WAIT_MS).unref())]);
           return;
         case TxnState.PrepareCommit:
         case TxnState.PrepareAbort:
