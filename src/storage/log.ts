@@ -340,7 +340,7 @@ export class PartitionLog {
     const log = new PartitionLog(o);
     await fsp.mkdir(o.dir, { recursive: true });
     await log.recover(o);
-    await log.loadProducerState();
+    await log.loadProducerState(o.cleanShutdown === true);
     return log;
   }
 
@@ -791,9 +791,10 @@ export class PartitionLog {
    * batch after it. Aborted transactions met on the way are (re)recorded in the .txnindex, which a
    * crash may have lost with the unflushed tail.
    */
-  private async loadProducerState(): Promise<void> {
+  private async loadProducerState(cleanShutdown: boolean): Promise<void> {
     const now = Date.now();
     let from = this.logStart;
+    let loaded = false;
     for (const snap of await this.snapshotFiles()) {
       if (snap.offset > this.leo || snap.offset < this.logStart) {
         await unlinkQuiet(snap.path);
@@ -801,12 +802,16 @@ export class PartitionLog {
       }
       if (this.producers.loadSnapshot(await fsp.readFile(snap.path), now)) {
         from = snap.offset;
+        loaded = true;
         break;
       }
       this.logger.warn({ file: snap.path }, "ignoring a damaged producer snapshot");
       await unlinkQuiet(snap.path);
     }
     if (from >= this.leo) return;
+    // A clean shutdown writes a snapshot; none at all means a data dir from before producer state
+    // was kept: as Kafka does after a clean shutdown, start empty rather than scan the whole log.
+    if (!loaded && cleanShutdown) return;
     let scanned = 0;
     for await (const b of this.batches(from, this.leo)) {
       const h = b.header;
