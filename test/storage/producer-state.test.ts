@@ -190,3 +190,15 @@ test("producer state survives a clean restart (snapshot) and a crash (rebuilt fr
   );
   await crashed.close();
 });
+
+test("producers idle past producer.id.expiration.ms are dropped unless their transaction is open", async () => {
+  const { log } = await open();
+  await log.append(batch({ pid: 20n, seq: 0 }), { durable: false });
+  await log.append(batch({ pid: 21n, seq: 0, txn: true }), { durable: false });
+  const later = Date.now() + 2 * 86_400_000;
+  assert.equal(log.expireProducers(later, 86_400_000), 1);
+  assert.deepEqual([...log.producers.producers.keys()], [21n]);
+  // An expired producer may start again at any sequence (Kafka's UNKNOWN_PRODUCER_ID is not needed).
+  assert.equal(await code(log.append(batch({ pid: 20n, seq: 17 }), { durable: false })), ErrorCode.NONE);
+  await log.close();
+});
