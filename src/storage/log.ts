@@ -221,6 +221,8 @@ export class PartitionLog {
   private writtenSegment: LogSegment | undefined;
   private writtenWaiters: { target: bigint; resolve: () => void }[] = [];
   private syncWaiters: SyncWaiter[] = [];
+  /** Transactions whose marker has an offset but is not yet written and indexed. */
+  private readonly pendingCompletions = new Set<Promise<void>>();
   private inFlightSync: SyncWaiter[] = [];
   private syncing = false;
   private syncAgain = false;
@@ -267,7 +269,10 @@ export class PartitionLog {
   /** min(high watermark, first offset of the earliest undecided transaction). */
   get lastStableOffset(): bigint {
     let lso = this.hw;
-    const unstable = this.producers.firstUnstableOffset();
+    let unstable = this.producers.firstUnstableOffset();
+    // As Kafka: a transaction whose start was deleted (DeleteRecords, retention) holds the LSO at
+    // the log start, not below it.
+    if (unstable !== undefined && unstable < this.logStart) unstable = this.logStart;
     if (unstable !== undefined && unstable < lso) lso = unstable;
     if (this.lsoProvider) {
       const p = this.lsoProvider();
@@ -663,7 +668,15 @@ export class PartitionLog {
         void this.drain();
       }
     });
-    return completed.length === 0 ? written : this.completeTransactions(written, completed);
+    if (completed.length === 0) return written;
+    const done = this.completeTransactions(written, completed);
+    const settled = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pendingCompletions.add(settled);
+    void settled.then(() => this.pendingCompletions.delete(settled));
+    return done;
   }
 
   /**
@@ -865,8 +878,10 @@ export class PartitionLog {
     const prev = this.activeSegment;
     const seg = new LogSegment(this.dir, this.nextOffset, this.segmentOptions(), this.logger);
     seg.initEmpty();
-    // As Kafka: a producer snapshot at each roll bounds the rescan at the next recovery.
-    void this.takeProducerSnapshot(this.nextOffset);
+    // As Kafka: a producer snapshot at each roll bounds the rescan at the next recovery. Not while a
+    // marker awaits its .txnindex entry: a snapshot past that marker would keep the next start from
+    // rescanning it, and an entry lost with a crash would never be rebuilt (the older snapshot stays).
+    if (this.pendingCompletions.size === 0) void this.takeProducerSnapshot(this.nextOffset);
     this.segments.push(seg);
     this.logger.info(
       {
@@ -1231,14 +1246,20 @@ export class PartitionLog {
     seg.dirty = true;
   }
 
-  /** Aborted transactions overlapping [startOffset, upperBoundOffset) (Fetch read_committed). */
+  /**
+   * Aborted transactions overlapping [startOffset, upperBoundOffset) (Fetch read_committed). An
+   * entry lives in the segment of its ABORT marker, which can be any number of segments after the
+   * fetched range (a transaction spanning rolls), so the walk goes on past `upperBoundOffset` until
+   * an entry shows that every transaction begun below it had ended (its lastStableOffset is at or
+   * past the bound), or the log ends.
+   */
   async collectAbortedTransactions(startOffset: bigint, upperBoundOffset: bigint): Promise<AbortedTxn[]> {
     const segs = this.segments;
     const out: AbortedTxn[] = [];
     for (let i = this.segmentIndexFor(startOffset, segs); i < segs.length; i++) {
-      const seg = segs[i]!;
-      if (seg.baseOffset >= upperBoundOffset) break;
-      out.push(...(await seg.txnIndex.collect(startOffset, upperBoundOffset)));
+      const { entries, complete } = await segs[i]!.txnIndex.collect(startOffset, upperBoundOffset);
+      out.push(...entries);
+      if (complete) break;
     }
     return out;
   }
@@ -1438,6 +1459,9 @@ export class PartitionLog {
       for (const s of this.segments)
         if (s.loaded && (s.dirty || s === this.activeSegment)) await s.sync(true);
       this.recoveryPointOffset = this.leo;
+      // Markers written and fsynced above are indexed before the snapshot that ends recovery.
+      for (const w of this.syncWaiters.splice(0)) w.resolve();
+      await Promise.all(this.pendingCompletions);
       await this.takeProducerSnapshot(this.leo);
     } else {
       while (this.syncing) await new Promise((r) => setTimeout(r, 1));

@@ -89,10 +89,22 @@ export class TransactionIndex {
     return p;
   }
 
-  /** Entries whose transaction overlaps [fetchOffset, upperBoundOffset). */
-  async collect(fetchOffset: bigint, upperBoundOffset: bigint): Promise<AbortedTxn[]> {
+  /**
+   * Entries whose transaction overlaps [fetchOffset, upperBoundOffset); `complete` when an entry's
+   * lastStableOffset reaches the bound: every transaction begun below the bound had ended by that
+   * marker, so later segments can hold no entry for the range.
+   */
+  async collect(
+    fetchOffset: bigint,
+    upperBoundOffset: bigint,
+  ): Promise<{ entries: AbortedTxn[]; complete: boolean }> {
     const list = await this.load();
-    return list.filter((t) => t.lastOffset >= fetchOffset && t.firstOffset < upperBoundOffset);
+    const entries: AbortedTxn[] = [];
+    for (const t of list) {
+      if (t.lastOffset >= fetchOffset && t.firstOffset < upperBoundOffset) entries.push(t);
+      if (t.lastStableOffset >= upperBoundOffset) return { entries, complete: true };
+    }
+    return { entries, complete: false };
   }
 
   /** Drops entries whose marker is at or past `offset` (log truncation). */
