@@ -6,9 +6,10 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
+import { missingPythonModule } from "../support/external.js";
 
 const PY = "/usr/bin/python3";
-const havePy = await new Promise<boolean>((r) => execFile(PY, ["-c", "import kafka"], (e) => r(!e)));
+const noPy = missingPythonModule("kafka", "python3-kafka", PY);
 
 function python(
   script: string,
@@ -56,7 +57,7 @@ print(json.dumps({"listed": listed, "sent": sent, "got": sorted(got), "end": end
 `;
 
 describe("kafka-python 2.0.2 against Brook", {
-  skip: havePy ? false : "python3-kafka is not installed",
+  skip: noPy ?? false,
 }, () => {
   let tb: TestBroker;
   before(async () => {

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
+import { missing } from "../support/external.js";
 
 function kcat(
   args: string[],
@@ -26,10 +27,8 @@ function kcat(
   });
 }
 
-const haveKcat = await new Promise<boolean>((r) => execFile("kcat", ["-V"], (e) => r(!e)));
-
 describe("kcat (librdkafka) against Brook", {
-  skip: haveKcat ? false : "kcat is not installed (apt-get install kcat)",
+  skip: missing("kcat") ?? false,
 }, () => {
   let tb: TestBroker;
   let b: string[];

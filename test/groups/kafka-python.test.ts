@@ -4,13 +4,13 @@
  * of the group resumes after them; committed() and the admin client's group listing agree.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
+import { missingPythonModule } from "../support/external.js";
 import { run } from "./support.js";
 
 const PY = "/usr/bin/python3";
-const havePy = await new Promise<boolean>((r) => execFile(PY, ["-c", "import kafka"], (e) => r(!e)));
+const noPy = missingPythonModule("kafka", "python3-kafka", PY);
 
 const SCRIPT = `
 import json, sys, threading
@@ -61,7 +61,7 @@ print(json.dumps({"results": results, "resumed": sorted(resumed), "committed": c
                   "offsets": offsets, "state": described.state}))
 `;
 
-describe("kafka-python consumer groups", { skip: havePy ? false : "python3-kafka is not installed" }, () => {
+describe("kafka-python consumer groups", { skip: noPy ?? false }, () => {
   let tb: TestBroker;
   before(async () => {
     tb = await startTestBroker({ configs: { "offsets.topic.num.partitions": "3" } });

@@ -4,18 +4,17 @@
  * later member of the same group resumes after the committed offsets.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { Kafka, logLevel } from "kafkajs";
 import { decodeAssignment } from "../../src/protocol/embedded/consumer-protocol.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
 import { run, until } from "./support.js";
+import { missing } from "../support/external.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 
-const haveKcat = await new Promise<boolean>((r) => execFile("kcat", ["-V"], (e) => r(!e)));
-
-describe("kcat -G balanced consumers", { skip: haveKcat ? false : "kcat is not installed" }, () => {
+describe("kcat -G balanced consumers", { skip: missing("kcat") ?? false }, () => {
   let tb: TestBroker;
   const children: ChildProcess[] = [];
   before(async () => {

@@ -45,6 +45,7 @@ import {
 } from "../../src/protocol/records/record-batch.js";
 import { startTestBroker } from "../../src/testing/index.js";
 import { RawClient } from "../support/raw-client.js";
+import { missing } from "../support/external.js";
 
 const require = createRequire(import.meta.url);
 const { RecordBatch: KafkajsRecordBatch } = require("kafkajs/src/protocol/recordBatch/v0/index.js");
@@ -932,10 +933,9 @@ describe("record batch v2: malformed input", () => {
 });
 
 describe("record batch v2: librdkafka (kcat) through a real broker", () => {
-  const haveKcat = () => new Promise<boolean>((r) => execFile("kcat", ["-V"], (e) => r(!e)));
-
   it("decodes snappy, lz4 and zstd batches written by librdkafka", async (t) => {
-    if (!(await haveKcat())) return t.skip("kcat is not installed");
+    const noKcat = missing("kcat");
+    if (noKcat) return t.skip(noKcat);
     const tb = await startTestBroker();
     try {
       // librdkafka enables lz4 only when the broker advertises FindCoordinator (its "LZ4" feature
@@ -985,7 +985,8 @@ describe("record batch v2: librdkafka (kcat) through a real broker", () => {
   });
 
   it("librdkafka reads batches Brook writes with every codec (multi-block payloads, headers)", async (t) => {
-    if (!(await haveKcat())) return t.skip("kcat is not installed");
+    const noKcat = missing("kcat");
+    if (noKcat) return t.skip(noKcat);
     const tb = await startTestBroker();
     const c = await RawClient.connect(tb.port);
     try {

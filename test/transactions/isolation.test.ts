@@ -10,6 +10,7 @@ import { type Consumer, Kafka, logLevel } from "kafkajs";
 import { Fetch } from "../../src/protocol/messages/fetch.js";
 import { ListOffsets } from "../../src/protocol/messages/list-offsets.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
+import { missing } from "../support/external.js";
 import { fetchAllRecords } from "../support/fetch-records.js";
 import { RawClient } from "../support/raw-client.js";
 
@@ -142,6 +143,7 @@ describe("transactions and isolation levels", () => {
 
   it("kcat (librdkafka) with enable.idempotence=true produces through InitProducerId and sequences", {
     timeout: 30_000,
+    skip: missing("kcat") ?? false,
   }, async () => {
     await tb.broker.createTopic("kcat-idem", 1, 1, {});
     const lines = Array.from({ length: 500 }, (_, i) => `m${i}`);

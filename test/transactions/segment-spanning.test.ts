@@ -8,18 +8,16 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { rmSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { type Consumer, Kafka, logLevel } from "kafkajs";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
+import { missing } from "../support/external.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const onPath = (program: string) =>
-  (process.env.PATH ?? "").split(delimiter).some((d) => d && existsSync(join(d, program)));
-const NO_KCAT = onPath("kcat") ? false : "kcat is not installed (Debian/Ubuntu: apt-get install kcat)";
+const NO_KCAT = missing("kcat") ?? false;
 
 const TOPIC = "spanning";
 const KB = "x".repeat(1000);
