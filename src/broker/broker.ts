@@ -371,6 +371,8 @@ export class Broker {
       flushMs: num("flush.ms"),
       maxMessageBytes: num("max.message.bytes"),
       messageTimestampType: v.get("message.timestamp.type") as "CreateTime" | "LogAppendTime",
+      messageTimestampBeforeMaxMs: num("message.timestamp.before.max.ms"),
+      messageTimestampAfterMaxMs: num("message.timestamp.after.max.ms"),
       fileDeleteDelayMs: num("file.delete.delay.ms"),
     };
   }

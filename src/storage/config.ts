@@ -33,6 +33,13 @@ export interface LogConfig {
   maxMessageBytes: number;
   /** message.timestamp.type. */
   messageTimestampType: "CreateTime" | "LogAppendTime";
+  /**
+   * message.timestamp.before.max.ms / message.timestamp.after.max.ms: how far before / after the
+   * broker's clock a CreateTime record's timestamp may be; Number.MAX_SAFE_INTEGER (Kafka's
+   * Long.MAX_VALUE) means unchecked.
+   */
+  messageTimestampBeforeMaxMs: number;
+  messageTimestampAfterMaxMs: number;
   /** file.delete.delay.ms: how long a deleted segment's files stay (renamed .deleted). */
   fileDeleteDelayMs: number;
 }
@@ -55,6 +62,8 @@ export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
   flushMs: Number.MAX_SAFE_INTEGER,
   maxMessageBytes: 1048588,
   messageTimestampType: "CreateTime",
+  messageTimestampBeforeMaxMs: Number.MAX_SAFE_INTEGER,
+  messageTimestampAfterMaxMs: Number.MAX_SAFE_INTEGER,
   fileDeleteDelayMs: 60000,
 }) as LogConfig;
 

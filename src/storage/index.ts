@@ -8,7 +8,7 @@ export {
   LogCleaner,
 } from "./cleaner.js";
 export { DEFAULT_LOG_CONFIG, isCompacted, type LogConfig, logConfig } from "./config.js";
-export { isStorageError, StorageError, StorageErrorCode } from "./errors.js";
+export { isStorageError, type RecordError, StorageError, StorageErrorCode } from "./errors.js";
 export { offsetFileName } from "./files.js";
 export {
   type AppendOptions,

@@ -26,7 +26,7 @@ import {
 import { decodeEndTxnMarker, encodeEndTxnMarker } from "../protocol/records/control.js";
 import { decodeRecordBatchSync } from "../protocol/records/record-batch.js";
 import { decompress } from "./codecs.js";
-import { isCompacted, isDeleteRetained, type LogConfig } from "./config.js";
+import { isDeleteRetained, type LogConfig } from "./config.js";
 import { StorageError, StorageErrorCode } from "./errors.js";
 import {
   CLEANED_SUFFIX,
@@ -48,7 +48,7 @@ import { forEachRecord } from "./records.js";
 import { LogSegment, NO_TIMESTAMP, type ScannedBatch } from "./segment.js";
 import type { AbortedTxn } from "./txn-index.js";
 import { type CompletedTxn, type DuplicateBatch, ProducerStateManager } from "./producer-state.js";
-import { checkCompressedKeys, type ValidatedBatch, validateBatches } from "./validate.js";
+import { checkDeferredRecords, type ValidatedBatch, validateBatches } from "./validate.js";
 
 export interface AppendOptions {
   /** acks=-1: resolve only after the data is fsynced (group commit). */
@@ -564,9 +564,9 @@ export class PartitionLog {
   async append(batches: Buffer, opts: AppendOptions): Promise<AppendResult> {
     this.checkWritable();
     const config = this.config;
-    const v = validateBatches(batches, config, opts, isCompacted(config));
-    if (v.compressedKeyChecks.length > 0) {
-      await checkCompressedKeys(batches, v.compressedKeyChecks);
+    const v = validateBatches(batches, config, opts, `${this.topic}-${this.partition}`);
+    if (v.deferred.length > 0) {
+      await checkDeferredRecords(batches, v);
       this.checkWritable();
     }
     const now = opts.now ?? Date.now();

@@ -1,8 +1,11 @@
 /**
  * Produce (0). Record batches stay raw bytes: the handler checks what Kafka checks before the log
- * (one v2 batch per partition, codec allowed for the version, timestamps within bounds, sequence
- * fields consistent), and the log validates size, CRC and offsets and appends the same bytes.
- * acks=0 gets no response; acks=-1 is answered after the group-commit fsync (see docs/storage.md).
+ * (one v2 batch per partition, codec allowed for the version, sequence fields consistent), and the
+ * log validates size, CRC, offsets and the record-level rules (null keys on compacted topics,
+ * timestamp bounds) and appends the same bytes. A batch refused for some of its records is answered
+ * with those records in `record_errors` and a summary in `error_message` (v8+, KIP-467), as Kafka
+ * does. acks=0 gets no response; acks=-1 is answered after the group-commit fsync (see
+ * docs/storage.md).
  */
 import { ErrorCode } from "../../protocol/error-codes.js";
 import { Produce } from "../../protocol/messages/produce.js";
@@ -14,6 +17,7 @@ import {
   isTransactional,
 } from "../../protocol/records/batch-header.js";
 import { decodeRecordBatch, encodeRecordBatch } from "../../protocol/records/record-batch.js";
+import { type RecordError, StorageError } from "../../storage/index.js";
 import { type Broker, INTERNAL_TOPICS } from "../broker.js";
 import { CloseConnection } from "../network/connection.js";
 import { defineHandler, NO_RESPONSE } from "../router.js";
@@ -30,14 +34,11 @@ class ProduceError extends Error {
   }
 }
 
-/** Kafka's per-request checks on a partition's records (ProduceRequest.validateRecords + LogValidator). */
-function checkRecords(
-  records: Buffer | null,
-  version: number,
-  beforeMaxMs: number,
-  afterMaxMs: number,
-  now: number,
-): void {
+/**
+ * Kafka's per-request checks on a partition's records (ProduceRequest.validateRecords); the log does
+ * the rest (LogValidator), records included.
+ */
+function checkRecords(records: Buffer | null, version: number): void {
   if (!records || records.length === 0) {
     throw new ProduceError(
       ErrorCode.INVALID_RECORD,
@@ -75,18 +76,6 @@ function checkRecords(
   const producerId = records.readBigInt64BE(BATCH.PRODUCER_ID);
   if (producerId >= 0n && records.readInt32BE(BATCH.BASE_SEQUENCE) < 0) {
     throw new ProduceError(ErrorCode.INVALID_RECORD, "An idempotent batch must carry a base sequence >= 0.");
-  }
-  if (beforeMaxMs < Number.MAX_SAFE_INTEGER || afterMaxMs < Number.MAX_SAFE_INTEGER) {
-    const first = Number(records.readBigInt64BE(BATCH.BASE_TIMESTAMP));
-    const max = Number(records.readBigInt64BE(BATCH.MAX_TIMESTAMP));
-    for (const ts of [first, max]) {
-      if (ts < now - beforeMaxMs || ts > now + afterMaxMs) {
-        throw new ProduceError(
-          ErrorCode.INVALID_TIMESTAMP,
-          `Timestamp ${ts} is out of range (message.timestamp.before.max.ms / after.max.ms).`,
-        );
-      }
-    }
   }
 }
 
@@ -175,13 +164,20 @@ export const produceHandler = defineHandler(Produce, async (ctx, req) => {
       const topic = broker.topic(td.name);
       const partitionResponses = await Promise.all(
         td.partitionData.map(async (pd) => {
-          const fail = (errorCode: number, errorMessage: string | null) => ({
+          const fail = (
+            errorCode: number,
+            errorMessage: string | null,
+            recordErrors: readonly RecordError[] = [],
+          ) => ({
             index: pd.index,
             errorCode,
             baseOffset: -1n,
             logAppendTimeMs: -1n,
             logStartOffset: -1n,
-            recordErrors: [],
+            recordErrors: recordErrors.map((r) => ({
+              batchIndex: r.batchIndex,
+              batchIndexErrorMessage: r.message,
+            })),
             errorMessage,
           });
           if (acks !== 0 && acks !== 1 && acks !== -1) {
@@ -194,13 +190,7 @@ export const produceHandler = defineHandler(Produce, async (ctx, req) => {
           if (!log) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
           try {
             const values = broker.effectiveTopicConfig(topic!);
-            checkRecords(
-              pd.records,
-              version,
-              values.get("message.timestamp.before.max.ms") as number,
-              values.get("message.timestamp.after.max.ms") as number,
-              now,
-            );
+            checkRecords(pd.records, version);
             let records = pd.records!;
             if (isTransactional(records.readInt16BE(BATCH.ATTRIBUTES))) {
               const code = verifyTransactional(broker, req.transactionalId, records, td.name, pd.index);
@@ -225,7 +215,8 @@ export const produceHandler = defineHandler(Produce, async (ctx, req) => {
             if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) {
               broker.logger.error({ err: e, topic: td.name, partition: pd.index }, "append failed");
             }
-            return fail(errorCode, errorMessage);
+            // Record errors (KIP-467) come with the log's StorageError; v0-v7 answer only the code.
+            return fail(errorCode, errorMessage, e instanceof StorageError ? e.recordErrors : []);
           }
         }),
       );
