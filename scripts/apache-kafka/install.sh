@@ -28,7 +28,12 @@ mkdir -p "$dest"
 tmp="$dest/libs.tmp.$$"
 trap 'rm -rf "$tmp"' EXIT
 rm -rf "$tmp"
-mvn -q -B -f "$pom" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp"
+if ! mvn -q -B -Dstyle.color=never -f "$pom" dependency:copy-dependencies -DincludeScope=runtime \
+  -DoutputDirectory="$tmp" >"$dest/mvn.log" 2>&1; then
+  cat "$dest/mvn.log" >&2
+  echo "apache-kafka: mvn failed (log: ${dest#"$root"/}/mvn.log)" >&2
+  exit 1
+fi
 rm -rf "$dest/libs"
 mv "$tmp" "$dest/libs"
 echo "$stamp" >"$dest/installed"

@@ -2,7 +2,8 @@
  * The Apache Kafka reference cluster (test/support/apache-kafka.ts) starts and serves real clients:
  * a single combined node, and a controller with three brokers where a topic of 6 partitions and
  * replication factor 3 gets its leaders spread over all three brokers. KafkaJS produces and consumes
- * through both. Start times are printed as test diagnostics.
+ * through both, and Kafka's TopicCommand runs from the same jars. Start times are printed as test
+ * diagnostics (the clusters use quickStart: a C1-only JVM, fine for tests, not for benches).
  *
  * Skipped, with the reason, when Java 17+ or the jars are missing (scripts/apache-kafka/install.sh).
  */
@@ -12,6 +13,7 @@ import { Kafka, logLevel } from "kafkajs";
 import {
   apacheKafkaUnavailable,
   type ApacheKafkaCluster,
+  runKafkaJava,
   startApacheKafka,
 } from "../support/apache-kafka.js";
 
@@ -92,6 +94,16 @@ describe("Apache Kafka reference cluster", { skip: reason ?? false, concurrency:
         [1],
       );
       await roundTrip(cluster, "ref-one", 3, 1);
+      // Kafka's own tools run from the same jars (kafka-topics.sh is this class).
+      const described = await runKafkaJava("org.apache.kafka.tools.TopicCommand", [
+        "--bootstrap-server",
+        cluster.bootstrap,
+        "--describe",
+        "--topic",
+        "ref-one",
+      ]);
+      assert.equal(described.code, 0, described.stderr);
+      assert.match(described.stdout, /PartitionCount: 3\s+ReplicationFactor: 1/);
     } catch (e) {
       failed = true;
       throw new Error(`${(e as Error).message}\nlogs kept in ${cluster.logDir}\n${cluster.logTail(20)}`);
