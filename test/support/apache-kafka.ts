@@ -288,6 +288,19 @@ async function brokerIdsFrom(port: number): Promise<number[] | null> {
  */
 export async function startApacheKafka(opts: StartApacheKafkaOptions): Promise<ApacheKafkaCluster> {
   const started = performance.now();
+  // The free ports are released before Kafka binds them; if something else took one meanwhile,
+  // start again with new ports (once).
+  try {
+    return await startOnce(opts, started);
+  } catch (e) {
+    if (!(e as { bindFailed?: boolean }).bindFailed) throw e;
+    const dir = (e as { dir?: string }).dir;
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    return await startOnce(opts, started);
+  }
+}
+
+async function startOnce(opts: StartApacheKafkaOptions, started: number): Promise<ApacheKafkaCluster> {
   const reason = apacheKafkaUnavailable();
   if (reason) throw new Error(reason);
   installExitHook();
@@ -514,8 +527,9 @@ export async function startApacheKafka(opts: StartApacheKafkaOptions): Promise<A
     }
   } catch (e) {
     const msg = `${(e as Error).message}\nlogs in ${logDir}:\n${logTail()}`;
+    const bindFailed = nodes.some((x) => /Address already in use/.test(tail(x.logFile, 100_000)));
     await stop({ keepData: true, graceMs: 5000 });
-    throw new Error(msg);
+    throw Object.assign(new Error(msg), { dir, bindFailed });
   }
 
   const brokers = nodes
