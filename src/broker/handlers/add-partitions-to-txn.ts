@@ -1,7 +1,9 @@
 /**
  * AddPartitionsToTxn (24). v0-3: one transactional id (clients); v4+: batched, and `verifyOnly`
- * asks whether partitions are already in the transaction (KIP-890). Unknown partitions get
- * UNKNOWN_TOPIC_OR_PARTITION and the others OPERATION_NOT_ATTEMPTED, as Kafka answers.
+ * asks whether partitions are already in the transaction (KIP-890), answered with the coordinator's
+ * codes (PRODUCER_FENCED, TRANSACTION_ABORTABLE, ...; Produce translates them for producers).
+ * Unknown partitions get UNKNOWN_TOPIC_OR_PARTITION and the others OPERATION_NOT_ATTEMPTED, as Kafka
+ * answers.
  */
 import { ErrorCode } from "../../protocol/error-codes.js";
 import { AddPartitionsToTxn } from "../../protocol/messages/add-partitions-to-txn.js";
@@ -38,7 +40,7 @@ async function addOne(
     );
   }
   if (verifyOnly) {
-    return each((t, p) => txn.verifyPartition(id, producerId, producerEpoch, t, p));
+    return each((t, p) => txn.checkPartition(id, producerId, producerEpoch, t, p));
   }
   try {
     await txn.addPartitions(id, producerId, producerEpoch, list);

@@ -37,6 +37,12 @@ export interface TxnMetadata {
   transactionalId: string;
   producerId: bigint;
   producerEpoch: number;
+  /**
+   * The epoch before a KIP-360 bump (InitProducerId naming the current epoch), so that a retry of
+   * that request is answered with the current epoch instead of being fenced; -1 after any other
+   * bump. In memory only, as in Kafka (it is -1 after a restart).
+   */
+  lastProducerEpoch: number;
   timeoutMs: number;
   state: TxnStateCode;
   /** "topic\u0000partition" */
@@ -136,6 +142,7 @@ export class TransactionCoordinator implements BrokerComponent {
                 transactionalId: id,
                 producerId: v.producerId,
                 producerEpoch: v.producerEpoch,
+                lastProducerEpoch: -1,
                 timeoutMs: v.timeoutMs,
                 state: v.state,
                 partitions,
@@ -284,6 +291,11 @@ export class TransactionCoordinator implements BrokerComponent {
     producerEpoch: number;
   }): Promise<{ producerId: bigint; producerEpoch: number }> {
     if (!this.active) fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    // KIP-360 names the producer's id and epoch together, or neither (-1, -1): Kafka's KafkaApis
+    // refuses one without the other before the coordinator sees it.
+    const expected = req.producerId !== -1n;
+    if (expected !== (req.producerEpoch !== -1))
+      fail(ErrorCode.INVALID_REQUEST, "producer id and epoch must be set together");
     if (req.transactionalId === null)
       return { producerId: await this.allocateProducerId(), producerEpoch: 0 };
     if (req.transactionalId === "") fail(ErrorCode.INVALID_REQUEST, "empty transactional id");
@@ -299,6 +311,7 @@ export class TransactionCoordinator implements BrokerComponent {
           transactionalId: id,
           producerId: await this.allocateProducerId(),
           producerEpoch: 0,
+          lastProducerEpoch: -1,
           timeoutMs: req.transactionTimeoutMs,
           state: TxnState.Empty,
           partitions: new Set(),
@@ -309,22 +322,34 @@ export class TransactionCoordinator implements BrokerComponent {
         this.txns.set(id, m);
         return { producerId: m.producerId, producerEpoch: m.producerEpoch };
       }
-      if (req.producerId >= 0n) {
-        // KIP-360: a producer re-initialising names its current id and epoch.
-        if (req.producerId !== m.producerId || req.producerEpoch < m.producerEpoch)
-          fail(ErrorCode.PRODUCER_FENCED);
-      }
+      // Kafka's order (TransactionCoordinator.prepareInitProducerIdTransit): a KIP-360 request naming
+      // another producer id is fenced whatever the state; its epoch is only checked when the epoch
+      // is bumped (Empty/Complete*), an open transaction being aborted first in any case.
+      if (expected && req.producerId !== m.producerId) fail(ErrorCode.PRODUCER_FENCED);
       if (m.completing || m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort)
         fail(ErrorCode.CONCURRENT_TRANSACTIONS);
       if (m.state === TxnState.Ongoing) {
         // A new incarnation fences the old one: its transaction is aborted under a bumped epoch,
         // and the client retries (CONCURRENT_TRANSACTIONS) until that is done.
         await this.bumpEpoch(m);
+        m.lastProducerEpoch = -1;
         await this.persist(m, TxnState.PrepareAbort);
         this.complete(m);
         fail(ErrorCode.CONCURRENT_TRANSACTIONS);
       }
-      await this.bumpEpoch(m);
+      if (expected && req.producerEpoch !== m.producerEpoch) {
+        // KIP-360: only the current epoch may be bumped. The epoch before the last KIP-360 bump is
+        // a retry of that request (its answer was lost): it gets the current epoch, not bumped
+        // again. Any other epoch, older or newer, belongs to a fenced producer.
+        if (m.lastProducerEpoch < 0 || req.producerEpoch !== m.lastProducerEpoch)
+          fail(ErrorCode.PRODUCER_FENCED);
+      } else {
+        const before = { producerId: m.producerId, producerEpoch: m.producerEpoch };
+        await this.bumpEpoch(m);
+        // Remembered only for a KIP-360 bump of the same producer id (Kafka also remembers the
+        // previous id across an id rotation; Brook does not: such a retry is fenced).
+        m.lastProducerEpoch = expected && m.producerId === before.producerId ? before.producerEpoch : -1;
+      }
       m.timeoutMs = req.transactionTimeoutMs;
       m.partitions.clear();
       m.startMs = -1;
@@ -345,8 +370,12 @@ export class TransactionCoordinator implements BrokerComponent {
   /** Checks a request's producer against the transactional id (Kafka's order of checks). */
   private validate(id: string, producerId: bigint, producerEpoch: number): TxnMetadata {
     if (!this.active) fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (id === "") fail(ErrorCode.INVALID_REQUEST, "empty transactional id");
     const m = this.txns.get(id);
     if (!m || m.producerId !== producerId) fail(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    // Transaction version 1: a client never bumps its epoch itself, so anything but the current
+    // epoch, older (a zombie) or newer, is PRODUCER_FENCED (Kafka's handleAddPartitionsToTransaction
+    // and, for EndTxn, endTransaction's isValidEpoch for clients).
     if (producerEpoch !== m.producerEpoch) fail(ErrorCode.PRODUCER_FENCED);
     return m;
   }
@@ -392,7 +421,38 @@ export class TransactionCoordinator implements BrokerComponent {
     ]);
   }
 
-  /** KIP-890 verification: is the partition in the producer's ongoing transaction? */
+  /**
+   * KIP-890 verification, with the coordinator's codes (AddPartitionsToTxn v4+ `verifyOnly`): is the
+   * partition in the transaction of this producer id and epoch? As Kafka's
+   * TransactionCoordinator.handleVerifyPartitionsInTransaction: unknown id or another producer id
+   * INVALID_PRODUCER_ID_MAPPING, any other epoch (older or newer) PRODUCER_FENCED, markers being
+   * written CONCURRENT_TRANSACTIONS, a partition not in the transaction TRANSACTION_ABORTABLE.
+   */
+  checkPartition(
+    id: string,
+    producerId: bigint,
+    producerEpoch: number,
+    topic: string,
+    partition: number,
+  ): number {
+    if (id === "") return ErrorCode.INVALID_REQUEST;
+    const m = this.txns.get(id);
+    if (!m || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    if (producerEpoch !== m.producerEpoch) return ErrorCode.PRODUCER_FENCED;
+    if (m.completing || m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort)
+      return ErrorCode.CONCURRENT_TRANSACTIONS;
+    // Partitions are cleared when a transaction completes, so only an open one has any.
+    return m.partitions.has(tp(topic, partition)) ? ErrorCode.NONE : ErrorCode.TRANSACTION_ABORTABLE;
+  }
+
+  /**
+   * The same check for a transactional Produce batch, with the codes a producer gets: Kafka's broker
+   * translates the coordinator's answer (AddPartitionsToTxnManager: PRODUCER_FENCED becomes
+   * INVALID_PRODUCER_EPOCH, TRANSACTION_ABORTABLE becomes INVALID_TXN_STATE below Produce v12;
+   * ReplicaManager: CONCURRENT_TRANSACTIONS becomes the retriable NOT_ENOUGH_REPLICAS). So a zombie
+   * with an older epoch, or a batch naming a newer epoch than the coordinator handed out, is refused
+   * with INVALID_PRODUCER_EPOCH before it reaches the log.
+   */
   verifyPartition(
     id: string,
     producerId: bigint,
@@ -400,12 +460,17 @@ export class TransactionCoordinator implements BrokerComponent {
     topic: string,
     partition: number,
   ): number {
-    const m = this.txns.get(id);
-    if (!m || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
-    if (producerEpoch < m.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
-    if (m.state !== TxnState.Ongoing || !m.partitions.has(tp(topic, partition)))
-      return ErrorCode.INVALID_TXN_STATE;
-    return ErrorCode.NONE;
+    const code = this.checkPartition(id, producerId, producerEpoch, topic, partition);
+    switch (code) {
+      case ErrorCode.PRODUCER_FENCED:
+        return ErrorCode.INVALID_PRODUCER_EPOCH;
+      case ErrorCode.TRANSACTION_ABORTABLE:
+        return ErrorCode.INVALID_TXN_STATE; // Brook serves Produce up to v11
+      case ErrorCode.CONCURRENT_TRANSACTIONS:
+        return ErrorCode.NOT_ENOUGH_REPLICAS;
+      default:
+        return code;
+    }
   }
 
   /** TxnOffsetCommit's producer check: the group's offsets partition must be in the transaction. */
@@ -509,6 +574,7 @@ export class TransactionCoordinator implements BrokerComponent {
         if (m.state !== TxnState.Ongoing) return;
         this.log.info({ transactionalId: m.transactionalId }, "aborting a timed-out transaction");
         await this.bumpEpoch(m);
+        m.lastProducerEpoch = -1;
         await this.persist(m, TxnState.PrepareAbort);
         this.complete(m);
       }).catch((e: unknown) => this.log.warn({ err: String(e) }, "could not abort a timed-out transaction"));
