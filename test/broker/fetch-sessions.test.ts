@@ -137,6 +137,59 @@ describe("Fetch", () => {
     assert.equal(empty.responses[0]!.partitions[0]!.records!.length, 0);
   });
 
+  it("a fetch naming no partition answers at once, whatever its maxWaitMs (Kafka Streams' close waited on it)", async () => {
+    await tb.broker.createTopic("idle", 1, 1, {});
+    const long = { ...base, maxWaitMs: 3000, minBytes: 1 };
+    const timed = async (body: Parameters<typeof c.request<typeof Fetch>>[2]) => {
+      const started = Date.now();
+      const res = await c.request(Fetch, 12, body);
+      return { res, ms: Date.now() - started };
+    };
+    // The Java consumer closes a session with epoch -1 and no partitions, and waits for the answer.
+    const open = await c.request(Fetch, 12, {
+      ...base,
+      sessionId: 0,
+      sessionEpoch: 0,
+      topics: [{ topic: "idle", partitions: [part(0, 0n)] }],
+    });
+    assert.ok(open.sessionId > 0);
+    const close = await timed({ ...long, sessionId: open.sessionId, sessionEpoch: -1, topics: [] });
+    assert.ok(close.ms < 1000, `session close answered after ${close.ms} ms`);
+    assert.equal(close.res.errorCode, 0);
+    assert.equal(close.res.sessionId, 0);
+    const sessionless = await timed({ ...long, sessionId: 0, sessionEpoch: -1, topics: [] });
+    assert.ok(sessionless.ms < 1000, `empty sessionless fetch answered after ${sessionless.ms} ms`);
+    // A session whose last partition is forgotten is closed (session id 0 in the answer, which
+    // comes at once), and its id is unknown afterwards; as Apache Kafka 4.4.
+    const s = await c.request(Fetch, 12, {
+      ...base,
+      sessionId: 0,
+      sessionEpoch: 0,
+      topics: [{ topic: "idle", partitions: [part(0, 0n)] }],
+    });
+    const forgot = await timed({
+      ...long,
+      sessionId: s.sessionId,
+      sessionEpoch: 1,
+      topics: [],
+      forgottenTopicsData: [{ topic: "idle", partitions: [0] }],
+    });
+    assert.ok(forgot.ms < 1000, `emptied session answered after ${forgot.ms} ms`);
+    assert.equal(forgot.res.errorCode, 0);
+    assert.equal(forgot.res.sessionId, 0);
+    const gone = await c.request(Fetch, 12, { ...base, sessionId: s.sessionId, sessionEpoch: 2, topics: [] });
+    assert.equal(gone.errorCode, FETCH_SESSION_ID_NOT_FOUND);
+    // A partition with nothing to read still long-polls.
+    const waits = await timed({
+      ...long,
+      maxWaitMs: 300,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic: "idle", partitions: [part(0, 0n)] }],
+    });
+    assert.ok(waits.ms >= 250, `a partition with no data waited ${waits.ms} ms`);
+  });
+
   it("returns the first batch whole even when it exceeds the byte limits, and OFFSET_OUT_OF_RANGE beyond the log", async () => {
     await tb.broker.createTopic("big", 1, 1, {});
     await produce("big", 0, ["x".repeat(50_000)]);

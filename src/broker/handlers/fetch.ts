@@ -1,7 +1,8 @@
 /**
  * Fetch (1). Reads raw batches from the log (no re-encoding) up to the high watermark, or the last
  * stable offset for read_committed. Long poll: when fewer than minBytes are ready the request
- * waits, woken by appends to any requested partition, until maxWaitMs. The first batch of the first
+ * waits, woken by appends to any requested partition, until maxWaitMs (not at all when it names no
+ * partition, as a session's close does). The first batch of the first
  * non-empty partition is returned even when it exceeds the byte limits (KIP-74). Topics are named
  * up to v12 and identified by id from v13. Incremental fetch sessions (KIP-227) are supported.
  */
@@ -236,14 +237,23 @@ export const fetchHandler = defineHandler(Fetch, async (ctx, req) => {
         if (name === undefined) continue;
         for (const part of t.partitions) session.partitions.delete(partitionKey(name, part));
       }
-      responseSessionId = session.id;
-      incremental = true;
+      if (session.partitions.size === 0) {
+        // As Kafka: a session left without partitions is closed, and the request is answered as a
+        // sessionless fetch (session id 0); the next use of its id gets FETCH_SESSION_ID_NOT_FOUND.
+        sessions.remove(session.id);
+        session = undefined;
+      } else {
+        responseSessionId = session.id;
+        incremental = true;
+      }
     }
   }
   const wanted = session ? [...session.partitions.values()] : requested;
 
-  // ---- read, long-polling while under minBytes
-  const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+  // ---- read, long-polling while under minBytes; with no partition to read there is nothing to
+  // wait for, so the answer is immediate (Kafka's consumer closes its sessions with such a request
+  // and waits for the answer, so a long poll here held up every consumer's close by maxWaitMs).
+  const deadline = wanted.length === 0 ? 0 : Date.now() + Math.max(0, req.maxWaitMs);
   let { results, bytes } = await readPartitions(
     broker,
     wanted,
