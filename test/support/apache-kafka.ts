@@ -282,6 +282,27 @@ async function brokerIdsFrom(port: number): Promise<number[] | null> {
 }
 
 /**
+ * The broker configs every node's server.properties sets on top of Kafka's defaults, apart from
+ * node ids, roles, listeners, the quorum and log.dirs (tests that compare Brook with Kafka give Brook
+ * the same ones).
+ */
+export function kafkaServerProperties(brokers: 1 | 3): Record<string, string> {
+  return {
+    "num.partitions": "1",
+    "offsets.topic.replication.factor": String(brokers),
+    "offsets.topic.num.partitions": "10",
+    "transaction.state.log.replication.factor": String(brokers),
+    "transaction.state.log.min.isr": String(Math.min(2, brokers)),
+    "transaction.state.log.num.partitions": "10",
+    "share.coordinator.state.topic.replication.factor": String(brokers),
+    "share.coordinator.state.topic.min.isr": String(Math.min(2, brokers)),
+    "group.initial.rebalance.delay.ms": "0",
+    "log.retention.check.interval.ms": "300000",
+    "auto.create.topics.enable": "true",
+  };
+}
+
+/**
  * Starts an Apache Kafka KRaft cluster on 127.0.0.1 with fresh ports, a fresh cluster id and
  * formatted storage in a new temp dir, and resolves once every broker answers Metadata listing all
  * the brokers. Throws (with the tail of the logs, and the cluster stopped) on failure or timeout.
@@ -327,17 +348,7 @@ async function startOnce(opts: StartApacheKafkaOptions, started: number): Promis
     "controller.listener.names": "CONTROLLER",
     "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
     "inter.broker.listener.name": "PLAINTEXT",
-    "num.partitions": "1",
-    "offsets.topic.replication.factor": String(n),
-    "offsets.topic.num.partitions": "10",
-    "transaction.state.log.replication.factor": String(n),
-    "transaction.state.log.min.isr": String(Math.min(2, n)),
-    "transaction.state.log.num.partitions": "10",
-    "share.coordinator.state.topic.replication.factor": String(n),
-    "share.coordinator.state.topic.min.isr": String(Math.min(2, n)),
-    "group.initial.rebalance.delay.ms": "0",
-    "log.retention.check.interval.ms": "300000",
-    "auto.create.topics.enable": "true",
+    ...kafkaServerProperties(n),
   };
   type Spec = {
     nodeId: number;
