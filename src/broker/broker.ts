@@ -127,6 +127,7 @@ export class Broker {
       defaults: this.logConfigFor({}),
       logger: this.storageLogger(),
       cleaner: this.config.bool("log.cleaner.enable"),
+      cleanerOptions: { backoffMs: this.config.number("log.cleaner.backoff.ms") },
       retentionCheckIntervalMs: this.config.number("log.retention.check.interval.ms"),
       flushSchedulerIntervalMs: this.config.number("log.flush.scheduler.interval.ms"),
       producerIdExpirationMs: this.config.number("producer.id.expiration.ms"),

@@ -23,7 +23,15 @@ export function spawnBroker(
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
-  const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
+  // A broker must not outlive the test process that started it.
+  const killOnExit = () => proc.kill("SIGKILL");
+  process.on("exit", killOnExit);
+  const exited = new Promise<number | null>((resolve) =>
+    proc.on("exit", (code) => {
+      process.off("exit", killOnExit);
+      resolve(code);
+    }),
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill("SIGKILL");

@@ -20,6 +20,7 @@ import {
   restartableBroker,
   runWorkload,
   type TopicModel,
+  withDeadline,
   workloadArb,
 } from "../support/txn-workload.js";
 
@@ -62,11 +63,12 @@ describe("read_committed and aborted transactions across segments (property)", (
     timeout: 1_500_000,
   }, async (t) => {
     const models: TopicModel[] = [];
+    let compactedAway = 0;
     const started = Date.now();
     await fc.assert(
       fc.asyncProperty(workloadArb({ restarts: true }), async (w) => {
-        const m = await runWorkload(broker, w, "prop");
-        await checkTopic(broker.client(), m);
+        const m = await withDeadline(runWorkload(broker, w, "prop"), 60_000);
+        compactedAway += (await withDeadline(checkTopic(broker.client(), m), 60_000)).compactedAway;
         models.push(m);
       }),
       { numRuns: RUNS, seed: SEED, endOnFailure: true, verbose: 1 },
@@ -74,11 +76,11 @@ describe("read_committed and aborted transactions across segments (property)", (
     const ran = Date.now() - started;
     // Recovery of everything written so far: one more crash, then every topic again.
     await broker.restart(true);
-    for (const m of models) await checkTopic(broker.client(), m);
+    for (const m of models) await withDeadline(checkTopic(broker.client(), m), 60_000);
     const records = models.reduce((n, m) => n + m.records.length, 0);
     const aborted = models.reduce((n, m) => n + m.records.filter((r) => r.status === "aborted").length, 0);
     t.diagnostic(
-      `${models.length} workloads, ${records} records (${aborted} aborted), restarts: ${broker.restarts.kill} SIGKILL, ${broker.restarts.term} SIGTERM; ${ran} ms, recheck ${Date.now() - started - ran} ms`,
+      `${models.length} workloads, ${records} records (${aborted} aborted, ${compactedAway} removed by the cleaner), restarts: ${broker.restarts.kill} SIGKILL, ${broker.restarts.term} SIGTERM; ${ran} ms, recheck ${Date.now() - started - ran} ms`,
     );
   });
 });
