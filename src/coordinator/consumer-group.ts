@@ -127,7 +127,11 @@ export class ConsumerMember {
 
 export class ConsumerGroup {
   readonly type = "consumer" as const;
-  groupEpoch = 0;
+  /**
+   * Kafka 4.x starts a new group at epoch 1 (its target assignment at 0), so the first member's
+   * join makes it epoch 2; replay overwrites both from the log.
+   */
+  groupEpoch = 1;
   assignmentEpoch = 0;
   readonly members = new Map<string, ConsumerMember>();
   readonly staticMembers = new Map<string, string>();

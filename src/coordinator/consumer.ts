@@ -640,13 +640,21 @@ export class ConsumerProtocol {
     records.push(consumerMemberRecord(group.groupId, memberId, null));
   }
 
-  /** Removes a member and bumps the group epoch so the others get its partitions. */
+  /**
+   * Removes a member and bumps the group epoch so the others get its partitions. When it was the
+   * last member, the (empty) target assignment moves to the new epoch at once, as in Kafka: no
+   * heartbeat is left to compute it.
+   */
   private fence(group: ConsumerGroup, memberId: string, records: CoordinatorRecord[]): void {
     this.removeMemberRecords(group, memberId, records);
     this.cancelTimers(group.groupId, memberId);
     group.removeMember(memberId);
     group.groupEpoch++;
     records.push(consumerGroupEpochRecord(group.groupId, group.groupEpoch));
+    if (group.members.size === 0) {
+      group.assignmentEpoch = group.groupEpoch;
+      records.push(targetAssignmentEpochRecord(group.groupId, group.assignmentEpoch));
+    }
     this.metadataFingerprint.set(group.groupId, this.subscriptionFingerprint(group));
   }
 
@@ -796,6 +804,9 @@ export class ConsumerProtocol {
         subscribedTopicRegex: m.subscribedTopicRegex,
         assignment: { topicPartitions: named(m.assigned) },
         targetAssignment: { topicPartitions: named(group.target.get(m.memberId) ?? new Map()) },
+        // 1: a member speaking the consumer protocol (0 would be a classic member, which Brook's
+        // consumer groups do not hold).
+        memberType: 1,
       })),
     };
   }

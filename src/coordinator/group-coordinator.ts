@@ -675,11 +675,21 @@ export class GroupCoordinator implements BrokerComponent {
 
   // ---------------------------------------------------------------- DescribeGroups / ListGroups
 
-  describeGroup(groupId: string) {
+  /**
+   * DescribeGroups' answer for one group. A group that is not a (live) classic group is "Dead"; from
+   * v6 (KIP-1043) it also carries GROUP_ID_NOT_FOUND, as `notFoundError` asks.
+   */
+  describeGroup(groupId: string, notFoundError = false) {
     const g = this.classicGroup(groupId);
     if (!g || g.is("Dead")) {
+      const other = this.groups.get(groupId);
       return {
-        errorCode: ErrorCode.NONE,
+        errorCode: notFoundError ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.NONE,
+        errorMessage: !notFoundError
+          ? null
+          : other && other.type !== "classic"
+            ? `Group ${groupId} is not a classic group.`
+            : `Group ${groupId} not found.`,
         groupId,
         groupState: "Dead",
         protocolType: "",
@@ -690,6 +700,7 @@ export class GroupCoordinator implements BrokerComponent {
     const stable = g.is("Stable");
     return {
       errorCode: ErrorCode.NONE,
+      errorMessage: null,
       groupId,
       groupState: g.state,
       protocolType: g.protocolType ?? "",

@@ -114,6 +114,14 @@ describe("classic group protocol", () => {
     assert.equal(await codes({ groupId: "" }), ErrorCode.INVALID_GROUP_ID);
     assert.equal(await codes({ memberId: "nobody" }), ErrorCode.UNKNOWN_MEMBER_ID);
     assert.equal((await describeGroup("bad")).groupState, "Dead");
+    // From v6 (KIP-1043) an unknown group is also GROUP_ID_NOT_FOUND, with a message.
+    const v6 = (
+      await admin.request(DescribeGroups, 6, { groups: ["bad"], includeAuthorizedOperations: false })
+    ).groups[0]!;
+    assert.deepEqual(
+      [v6.errorCode, v6.groupState, v6.errorMessage],
+      [ErrorCode.GROUP_ID_NOT_FOUND, "Dead", "Group bad not found."],
+    );
     // An empty protocol list or type cannot start a group.
     assert.equal(await codes({ protocols: [] }), ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     assert.equal(await codes({ protocolType: "" }), ErrorCode.INCONSISTENT_GROUP_PROTOCOL);

@@ -105,24 +105,25 @@ describe("KIP-848 consumer groups", () => {
     const r = await a.heartbeat();
     assert.equal(r.errorCode, 0);
     assert.match(r.memberId!, /^[A-Za-z0-9_-]{22}$/);
-    assert.equal(r.memberEpoch, 1);
+    // A new group starts at epoch 1, as in Kafka 4.x: the first join makes it 2.
+    assert.equal(r.memberEpoch, 2);
     assert.equal(r.heartbeatIntervalMs, 200);
     assert.deepEqual(r.assignment!.topicPartitions, [{ topicId: t4, partitions: [0, 1, 2, 3] }]);
 
     const b = await member(g, ["t4"]);
     const rb = await b.heartbeat();
-    assert.equal(rb.memberEpoch, 2);
+    assert.equal(rb.memberEpoch, 3);
     // B's partitions are still owned by A: it waits with none.
     assert.deepEqual(rb.assignment!.topicPartitions, []);
     assert.equal((await describeGroup(g)).groupState, "Reconciling");
-    // A is asked to revoke two partitions and stays in epoch 1 until it no longer reports them.
+    // A is asked to revoke two partitions and stays in epoch 2 until it no longer reports them.
     const ra = await a.heartbeat({ topicPartitions: [{ topicId: t4, partitions: [0, 1, 2, 3] }] });
-    assert.equal(ra.memberEpoch, 1);
+    assert.equal(ra.memberEpoch, 2);
     assert.equal(ra.assignment!.topicPartitions[0]!.partitions.length, 2);
     const d = await converge([a, b], g);
     assert.deepEqual([a.partitions().length, b.partitions().length], [2, 2]);
     assert.deepEqual([...a.partitions(), ...b.partitions()].sort(), [0, 1, 2, 3]);
-    assert.equal(d.groupEpoch, 2);
+    assert.equal(d.groupEpoch, 3);
     assert.equal(d.assignorName, "uniform");
     assert.deepEqual(
       d.members.map((m) => m.assignment.topicPartitions[0]!.topicName),
@@ -134,6 +135,21 @@ describe("KIP-848 consumer groups", () => {
     assert.equal(left.memberEpoch, -1);
     await converge([a], g);
     assert.deepEqual(a.partitions(), [0, 1, 2, 3]);
+    // v1 tells each member's type: 1, the consumer protocol.
+    const v1 = (
+      await admin.request(ConsumerGroupDescribe, 1, { groupIds: [g], includeAuthorizedOperations: false })
+    ).groups[0]!;
+    assert.deepEqual(
+      v1.members.map((m) => m.memberType),
+      [1],
+    );
+    // The last member leaving bumps the group epoch and moves the (empty) target assignment with it.
+    assert.equal((await a.heartbeat({ memberEpoch: -1 })).errorCode, 0);
+    const empty = await describeGroup(g);
+    assert.deepEqual(
+      [empty.groupState, empty.groupEpoch, empty.assignmentEpoch],
+      ["Empty", v1.groupEpoch + 1, v1.groupEpoch + 1],
+    );
     a.c.close();
     b.c.close();
   });
@@ -158,22 +174,23 @@ describe("KIP-848 consumer groups", () => {
       (await fresh.heartbeat({ memberEpoch: 1, memberId: "x", groupId: "no-such-group" })).errorCode,
       ErrorCode.GROUP_ID_NOT_FOUND,
     );
-    // A at epoch 1 owns everything; a second member bumps the group to epoch 2, A revokes and moves
-    // to epoch 2. A heartbeat still carrying epoch 1 (the answer may have been lost) is accepted when
-    // its partitions are among A's; with a partition A no longer has, A is fenced.
-    assert.equal(a.epoch, 1);
+    // A at epoch 2 (a new group starts at 1) owns everything; a second member bumps the group to
+    // epoch 3, A revokes and moves to epoch 3. A heartbeat still carrying epoch 2 (the answer may have
+    // been lost) is accepted when its partitions are among A's; with a partition A no longer has, A
+    // is fenced.
+    assert.equal(a.epoch, 2);
     await fresh.heartbeat();
     await converge([a, fresh], g);
-    assert.equal(a.epoch, 2);
+    assert.equal(a.epoch, 3);
     const mine = a.partitions();
     const notMine = [0, 1, 2, 3].find((p) => !mine.includes(p))!;
     assert.equal(
-      await code({ memberEpoch: 1, topicPartitions: [{ topicId: t4, partitions: mine }] }),
+      await code({ memberEpoch: 2, topicPartitions: [{ topicId: t4, partitions: mine }] }),
       ErrorCode.NONE,
     );
-    a.epoch = 2;
+    a.epoch = 3;
     assert.equal(
-      await code({ memberEpoch: 1, topicPartitions: [{ topicId: t4, partitions: [notMine] }] }),
+      await code({ memberEpoch: 2, topicPartitions: [{ topicId: t4, partitions: [notMine] }] }),
       ErrorCode.FENCED_MEMBER_EPOCH,
     );
     a.c.close();

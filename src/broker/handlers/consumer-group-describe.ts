@@ -1,5 +1,6 @@
 /**
- * ConsumerGroupDescribe (69), v0: KIP-848 groups with each member's current and target assignment.
+ * ConsumerGroupDescribe (69), v0-v1: KIP-848 groups with each member's current and target assignment
+ * (v1: and its member type).
  * A classic group or an unknown id gets GROUP_ID_NOT_FOUND, an empty id INVALID_GROUP_ID.
  */
 import {

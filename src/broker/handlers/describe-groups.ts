@@ -1,7 +1,8 @@
 /**
- * DescribeGroups (15), v0-v5: classic groups with their members; member metadata and assignment
- * only while the group is Stable. Unknown groups (and KIP-848 groups) are reported as "Dead" with no
- * error, as in Kafka; use ConsumerGroupDescribe for KIP-848 groups.
+ * DescribeGroups (15), v0-v6: classic groups with their members; member metadata and assignment
+ * only while the group is Stable. Unknown groups (and KIP-848 groups) are reported as "Dead", with no
+ * error up to v5 and GROUP_ID_NOT_FOUND from v6 (KIP-1043), as in Kafka; use ConsumerGroupDescribe for
+ * KIP-848 groups.
  */
 import {
   AUTHORIZED_OPERATIONS_OMITTED,
@@ -20,6 +21,7 @@ export const describeGroupsHandler = defineHandler(DescribeGroups, (ctx, req) =>
       if (!c.active) {
         return {
           errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+          errorMessage: null,
           groupId: id,
           groupState: "",
           protocolType: "",
@@ -27,7 +29,7 @@ export const describeGroupsHandler = defineHandler(DescribeGroups, (ctx, req) =>
           members: [],
         };
       }
-      const d = c.describeGroup(id);
+      const d = c.describeGroup(id, ctx.version >= 6);
       return {
         ...d,
         authorizedOperations: req.includeAuthorizedOperations

@@ -11,7 +11,8 @@ const assignment = [f.array("topicPartitions", "0+", topicPartitions)] as const;
 export const ConsumerGroupDescribe = api({
   key: 69,
   name: "ConsumerGroupDescribe",
-  versions: "0-0",
+  // v1 (KIP-1099) adds each member's type; the request is unchanged.
+  versions: "0-1",
   flexible: "0+",
   request: [f.arrayOf("groupIds", "string", "0+"), f.bool("includeAuthorizedOperations", "0+")],
   response: [
@@ -35,6 +36,7 @@ export const ConsumerGroupDescribe = api({
         f.string("subscribedTopicRegex", "0+", { nullable: "0+", default: null }),
         f.struct("assignment", "0+", assignment),
         f.struct("targetAssignment", "0+", assignment),
+        f.int8("memberType", "1+", { default: -1 }),
       ]),
       f.int32("authorizedOperations", "0+", { default: -2147483648 }),
     ]),
