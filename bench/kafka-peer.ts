@@ -1,0 +1,433 @@
+/**
+ * Apache Kafka as the broker suite's peer, and what the suite does the same way on both brokers:
+ *
+ * - `startKafkaPeer`: one KRaft node (combined controller + broker) through
+ *   test/support/apache-kafka.ts, on ephemeral ports, with its data under the suite's scratch dir
+ *   (the same disk as Brook's), and the JVM Kafka's own start scripts give it (G1, 1 GiB heap).
+ * - `measureStart`: process spawn to the first Metadata answer listing a broker, for a fresh Brook
+ *   (`node dist/cli/main.js start`) and a fresh, already formatted Kafka node (`kafka.Kafka`).
+ * - topic admin over the wire (CreateTopics / DeleteTopics / Metadata with Brook's codec), so both
+ *   brokers get their topics the same way, and Kafka's "flush per write" topics get
+ *   `flush.messages=1` (the topic-level form of `log.flush.interval.messages=1`).
+ * - Kafka's own load generators, ProducerPerformance and ConsumerPerformance (kafka-tools), and
+ *   parsers for their summaries.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CreateTopics } from "../src/protocol/messages/create-topics.js";
+import { DeleteTopics } from "../src/protocol/messages/delete-topics.js";
+import { Metadata } from "../src/protocol/messages/metadata.js";
+import {
+  APACHE_KAFKA_VERSION,
+  type ApacheKafkaCluster,
+  apacheKafkaUnavailable,
+  freePorts,
+  javaBinary,
+  kafkaJavaClasspath,
+  kafkaServerProperties,
+  randomKafkaUuid,
+  runKafkaJava,
+  startApacheKafka,
+} from "../test/support/apache-kafka.js";
+import { RawClient } from "../test/support/raw-client.js";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+export { APACHE_KAFKA_VERSION, apacheKafkaUnavailable };
+
+/** Kafka's own JVM settings (kafka-server-start.sh: -Xmx1G -Xms1G; kafka-run-class.sh: G1 options). */
+export const KAFKA_HEAP_MB = 1024;
+const KAFKA_JVM = [
+  `-Xmx${KAFKA_HEAP_MB}m`,
+  `-Xms${KAFKA_HEAP_MB}m`,
+  "-XX:+UseG1GC",
+  "-XX:MaxGCPauseMillis=20",
+  "-XX:InitiatingHeapOccupancyPercent=35",
+  "-XX:+ExplicitGCInvokesConcurrent",
+  "-Djava.awt.headless=true",
+];
+
+/** The Kafka node the suite loads: Kafka's defaults, full JIT (never quickStart), data under `tmpDir`. */
+export function startKafkaPeer(tmpDir: string): Promise<ApacheKafkaCluster> {
+  return startApacheKafka({
+    brokers: 1,
+    heapMb: KAFKA_HEAP_MB,
+    jvmArgs: [`-Xms${KAFKA_HEAP_MB}m`],
+    tmpDir,
+    startTimeoutMs: 180_000,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// topics, the same way on both brokers
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Creates `name` with `partitions` partitions and topic `configs`, and waits until every partition has a leader. */
+export async function createTopic(
+  port: number,
+  name: string,
+  partitions: number,
+  configs: Record<string, string> = {},
+): Promise<void> {
+  const c = await RawClient.connect(port);
+  try {
+    const res = await c.request(CreateTopics, 5, {
+      topics: [
+        {
+          name,
+          numPartitions: partitions,
+          replicationFactor: 1,
+          assignments: [],
+          configs: Object.entries(configs).map(([k, v]) => ({ name: k, value: v })),
+        },
+      ],
+      timeoutMs: 30_000,
+      validateOnly: false,
+    });
+    const t = res.topics[0];
+    if (t?.errorCode !== 0)
+      throw new Error(`CreateTopics ${name}: error ${t?.errorCode} ${t?.errorMessage ?? ""}`);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const md = await c.request(Metadata, 9, {
+        topics: [{ name }],
+        allowAutoTopicCreation: false,
+        includeClusterAuthorizedOperations: false,
+        includeTopicAuthorizedOperations: false,
+      });
+      const parts = md.topics[0]?.partitions ?? [];
+      if (
+        md.topics[0]?.errorCode === 0 &&
+        parts.length === partitions &&
+        parts.every((p) => p.errorCode === 0 && p.leaderId >= 0)
+      )
+        return;
+      if (Date.now() > deadline) throw new Error(`topic ${name}: partitions without a leader after 30 s`);
+      await sleep(50);
+    }
+  } finally {
+    c.close();
+  }
+}
+
+/** Deletes topics (to keep the disk from filling over the run); errors are ignored. */
+export async function deleteTopics(port: number, names: string[]): Promise<void> {
+  if (names.length === 0) return;
+  let c: RawClient | undefined;
+  try {
+    c = await RawClient.connect(port);
+    await c.request(DeleteTopics, 4, { topicNames: names, timeoutMs: 30_000 });
+  } catch {
+    // best effort
+  } finally {
+    c?.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// start time
+
+/** True when the broker on `port` answers Metadata listing at least one broker. */
+async function answersMetadata(port: number): Promise<boolean> {
+  let c: RawClient | undefined;
+  try {
+    c = await RawClient.connect(port);
+    const md = await Promise.race([
+      c.request(Metadata, 9, {
+        topics: [],
+        allowAutoTopicCreation: false,
+        includeClusterAuthorizedOperations: false,
+        includeTopicAuthorizedOperations: false,
+      }),
+      sleep(2000).then(() => null),
+    ]);
+    return !!md && md.brokers.length > 0;
+  } catch {
+    return false;
+  } finally {
+    c?.close();
+  }
+}
+
+function stopProcess(p: ChildProcess, graceMs = 20_000): Promise<void> {
+  return new Promise((resolve) => {
+    if (p.exitCode !== null || p.signalCode !== null) return resolve();
+    const t = setTimeout(() => p.kill("SIGKILL"), graceMs);
+    p.once("exit", () => {
+      clearTimeout(t);
+      resolve();
+    });
+    p.kill("SIGTERM");
+  });
+}
+
+// Processes this module started, killed if the bench process exits first.
+const live = new Set<ChildProcess>();
+let hooked = false;
+function track(p: ChildProcess): void {
+  if (!hooked) {
+    hooked = true;
+    process.on("exit", () => {
+      for (const x of live) {
+        try {
+          x.kill("SIGKILL");
+        } catch {}
+      }
+    });
+  }
+  live.add(p);
+  p.once("exit", () => live.delete(p));
+}
+
+/** Spawns a process (output to `logFile`) and times spawn -> first Metadata answer on `port`; then stops it. */
+async function timeStart(
+  cmd: string,
+  args: string[],
+  port: number,
+  logFile: string,
+  timeoutMs: number,
+): Promise<number> {
+  const fd = openSync(logFile, "a");
+  const t0 = performance.now();
+  const p = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", fd, fd] });
+  closeSync(fd);
+  track(p);
+  p.on("error", () => {});
+  try {
+    for (;;) {
+      if (p.exitCode !== null || p.signalCode !== null)
+        throw new Error(`${cmd} exited with ${p.exitCode ?? p.signalCode} before serving (log: ${logFile})`);
+      if (await answersMetadata(port)) return performance.now() - t0;
+      if (performance.now() - t0 > timeoutMs)
+        throw new Error(`${cmd} not serving after ${timeoutMs} ms (log: ${logFile})`);
+      await sleep(20);
+    }
+  } finally {
+    await stopProcess(p);
+  }
+}
+
+/**
+ * Compiles Brook (tsc -p tsconfig.build.json) into .bench-cache/brook-dist, so its start time is
+ * that of `node dist/cli/main.js start` (what `npm start` and `npx brook start` run), not of a
+ * TypeScript loader. Inside the checkout so that node_modules resolves. Returns the main.js path.
+ */
+export async function compileBrook(cacheDir: string): Promise<string> {
+  const outDir = join(cacheDir, "brook-dist");
+  rmSync(outDir, { recursive: true, force: true });
+  await new Promise<void>((resolve, reject) => {
+    const p = spawn(
+      process.execPath,
+      [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json", "--outDir", outDir],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    p.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    p.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    p.on("error", reject);
+    p.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`tsc exited with ${code}: ${out.slice(-800)}`)),
+    );
+  });
+  return join(outDir, "cli", "main.js");
+}
+
+/** Brook from an empty data dir: spawn of `node <main.js> start` to the first Metadata answer, ms. */
+export async function measureBrookStart(mainJs: string, scratch: string): Promise<number> {
+  const dir = mkdtempSync(join(scratch, "brook-start-"));
+  try {
+    const [port] = await freePorts(1);
+    return await timeStart(
+      process.execPath,
+      [mainJs, "start", "--port", String(port), "--data-dir", join(dir, "data")],
+      port!,
+      join(dir, "brook.log"),
+      60_000,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const LOG4J2 = `status = warn
+appender.out.type = Console
+appender.out.name = STDOUT
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.out.ref = STDOUT
+`;
+
+/**
+ * Kafka from an empty, formatted data dir: `kafka-storage.sh format` first (timed apart, as
+ * `formatMs`), then spawn of the broker JVM (Kafka's JVM settings, as the suite's Kafka) to the
+ * first Metadata answer listing the broker.
+ */
+export async function measureKafkaStart(scratch: string): Promise<{ startMs: number; formatMs: number }> {
+  const dir = mkdtempSync(join(scratch, "kafka-start-"));
+  try {
+    const [port, controllerPort] = await freePorts(2);
+    mkdirSync(join(dir, "logs"), { recursive: true });
+    const log4j = join(dir, "log4j2.properties");
+    writeFileSync(log4j, LOG4J2);
+    const props: Record<string, string> = {
+      "process.roles": "broker,controller",
+      "node.id": "1",
+      "controller.quorum.bootstrap.servers": `127.0.0.1:${controllerPort}`,
+      "controller.listener.names": "CONTROLLER",
+      "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+      "inter.broker.listener.name": "PLAINTEXT",
+      listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      "advertised.listeners": `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      "log.dirs": join(dir, "data"),
+      ...kafkaServerProperties(1),
+    };
+    const cfg = join(dir, "server.properties");
+    writeFileSync(
+      cfg,
+      `${Object.entries(props)
+        .map(([k, v]) => `${k}=${v}`)
+        .join("\n")}\n`,
+    );
+    const f0 = performance.now();
+    const fmt = await runKafkaJava(
+      "kafka.tools.StorageTool",
+      ["format", "-t", randomKafkaUuid(), "-c", cfg, "--standalone"],
+      { jvmArgs: [`-Dlog4j2.configurationFile=${log4j}`], timeoutMs: 120_000 },
+    );
+    const formatMs = performance.now() - f0;
+    if (fmt.code !== 0) throw new Error(`kafka-storage format failed: ${fmt.stderr.slice(-500)}`);
+    const startMs = await timeStart(
+      javaBinary(),
+      [
+        ...KAFKA_JVM,
+        `-Dlog4j2.configurationFile=${log4j}`,
+        `-Dkafka.logs.dir=${join(dir, "logs")}`,
+        "-cp",
+        kafkaJavaClasspath(),
+        "kafka.Kafka",
+        cfg,
+      ],
+      port!,
+      join(dir, "logs", "server.log"),
+      180_000,
+    );
+    return { startMs, formatMs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kafka's own perf tools
+
+const MIB_TO_MB = (1024 * 1024) / 1e6;
+
+export interface JavaPerfResult {
+  records: number;
+  recordsPerSec: number;
+  /** MB/s (10^6 bytes; the tools print MiB/s) */
+  mbPerSec: number;
+  line: string;
+}
+
+/** Parses ProducerPerformance's final line: "N records sent, R records/sec (M MB/sec), ...". */
+export function parseProducerPerformance(out: string): JavaPerfResult {
+  const lines = out.split("\n").filter((l) => /records sent, [\d.]+ records\/sec/.test(l));
+  const line = lines[lines.length - 1] ?? "";
+  const m = /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/.exec(line);
+  if (!m) throw new Error(`cannot parse ProducerPerformance output: ${out.slice(-600)}`);
+  return {
+    records: Number(m[1]),
+    recordsPerSec: Number(m[2]),
+    mbPerSec: Number(m[3]) * MIB_TO_MB,
+    line: line.trim(),
+  };
+}
+
+/**
+ * Parses ConsumerPerformance's CSV line (start.time, end.time, data.consumed.in.MB, MB.sec,
+ * data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec),
+ * taking the fetch.* figures (which leave out the group join).
+ */
+export function parseConsumerPerformance(out: string): JavaPerfResult {
+  const rows = out
+    .split("\n")
+    .map((l) => l.split(",").map((x) => x.trim()))
+    .filter((c) => c.length >= 10 && c.slice(2).every((x) => /^-?[\d.]+$/.test(x)));
+  const c = rows[rows.length - 1];
+  if (!c) throw new Error(`cannot parse ConsumerPerformance output: ${out.slice(-600)}`);
+  return {
+    records: Number(c[4]),
+    recordsPerSec: Number(c[9]),
+    mbPerSec: Number(c[8]) * MIB_TO_MB,
+    line: c.join(", "),
+  };
+}
+
+/** Runs ProducerPerformance against `bootstrap` with producer `props`; `payload` is a record size or a file of lines. */
+export async function producerPerformance(o: {
+  bootstrap: string;
+  topic: string;
+  records: number;
+  payload: { size: number } | { file: string };
+  props: Record<string, string>;
+  timeoutMs: number;
+}): Promise<JavaPerfResult> {
+  const args = [
+    "--bootstrap-server",
+    o.bootstrap,
+    "--topic",
+    o.topic,
+    "--num-records",
+    String(o.records),
+    "--throughput",
+    "-1",
+    ...("size" in o.payload ? ["--record-size", String(o.payload.size)] : ["--payload-file", o.payload.file]),
+    "--reporting-interval",
+    "60000",
+    "--command-property",
+    ...Object.entries(o.props).map(([k, v]) => `${k}=${v}`),
+  ];
+  const r = await runKafkaJava("org.apache.kafka.tools.ProducerPerformance", args, {
+    heapMb: 512,
+    timeoutMs: o.timeoutMs,
+  });
+  if (r.code !== 0)
+    throw new Error(`ProducerPerformance exited with ${r.code}: ${(r.stderr || r.stdout).slice(-600)}`);
+  return parseProducerPerformance(r.stdout);
+}
+
+/** Runs ConsumerPerformance (a group consumer from the earliest offset) for `records` records. */
+export async function consumerPerformance(o: {
+  bootstrap: string;
+  topic: string;
+  records: number;
+  group: string;
+  timeoutMs: number;
+}): Promise<JavaPerfResult> {
+  const r = await runKafkaJava(
+    "org.apache.kafka.tools.ConsumerPerformance",
+    [
+      "--bootstrap-server",
+      o.bootstrap,
+      "--topic",
+      o.topic,
+      "--num-records",
+      String(o.records),
+      "--group",
+      o.group,
+      "--timeout",
+      "30000",
+      "--reporting-interval",
+      "60000",
+    ],
+    { heapMb: 512, timeoutMs: o.timeoutMs },
+  );
+  if (r.code !== 0)
+    throw new Error(`ConsumerPerformance exited with ${r.code}: ${(r.stderr || r.stdout).slice(-600)}`);
+  return parseConsumerPerformance(r.stdout);
+}
