@@ -717,7 +717,9 @@ export class PartitionLog {
     return {
       baseOffset: d.firstOffset,
       lastOffset: d.lastOffset,
-      logAppendTime: this.config.messageTimestampType === "LogAppendTime" ? d.timestamp : -1n,
+      // Kafka answers a duplicate with the timestamp its producer state kept for the batch (the
+      // append time, or the batch's max timestamp under CreateTime), whatever the timestamp type.
+      logAppendTime: d.timestamp,
       logStartOffset: this.logStart,
     };
   }

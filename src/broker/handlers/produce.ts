@@ -4,7 +4,9 @@
  * log validates size, CRC, offsets and the record-level rules (null keys on compacted topics,
  * timestamp bounds) and appends the same bytes. A batch refused for some of its records is answered
  * with those records in `record_errors` and a summary in `error_message` (v8+, KIP-467), as Kafka
- * does. acks=0 gets no response; acks=-1 is answered after the group-commit fsync (see
+ * does; as Kafka, no other error carries an `error_message` (but INVALID_TXN_STATE for a partition
+ * not added to the transaction), and errors the log raised after finding the partition carry its log
+ * start offset (not those Kafka answers before appending: size, CRC, unknown partition). acks=0 gets no response; acks=-1 is answered after the group-commit fsync (see
  * docs/storage.md).
  */
 import { ErrorCode } from "../../protocol/error-codes.js";
@@ -78,6 +80,16 @@ function checkRecords(records: Buffer | null, version: number): void {
     throw new ProduceError(ErrorCode.INVALID_RECORD, "An idempotent batch must carry a base sequence >= 0.");
   }
 }
+
+/** Errors Kafka answers with log start offset -1 (raised before the log is appended to). */
+const NO_LOG_START_OFFSET = new Set<number>([
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.MESSAGE_TOO_LARGE,
+  ErrorCode.RECORD_LIST_TOO_LARGE,
+  ErrorCode.CORRUPT_MESSAGE,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+]);
 
 const CODEC_OF: Record<string, number> = { uncompressed: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
 
@@ -180,12 +192,8 @@ export const produceHandler = defineHandler(Produce, async (ctx, req) => {
             })),
             errorMessage,
           });
-          if (acks !== 0 && acks !== 1 && acks !== -1) {
-            return fail(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1 (got ${acks}).`);
-          }
-          if (INTERNAL_TOPICS.has(td.name)) {
-            return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${td.name}.`);
-          }
+          if (acks !== 0 && acks !== 1 && acks !== -1) return fail(ErrorCode.INVALID_REQUIRED_ACKS, null);
+          if (INTERNAL_TOPICS.has(td.name)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, null);
           const log = topic ? broker.partitionLog(td.name, pd.index) : undefined;
           if (!log) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
           try {
@@ -194,6 +202,8 @@ export const produceHandler = defineHandler(Produce, async (ctx, req) => {
             let records = pd.records!;
             if (isTransactional(records.readInt16BE(BATCH.ATTRIBUTES))) {
               const code = verifyTransactional(broker, req.transactionalId, records, td.name, pd.index);
+              if (code === ErrorCode.INVALID_TXN_STATE)
+                return fail(code, "Partition was not added to the transaction");
               if (code !== ErrorCode.NONE) return fail(code, null);
             }
             const wanted = CODEC_OF[values.get("compression.type") as string];
@@ -215,8 +225,13 @@ export const produceHandler = defineHandler(Produce, async (ctx, req) => {
             if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) {
               broker.logger.error({ err: e, topic: td.name, partition: pd.index }, "append failed");
             }
-            // Record errors (KIP-467) come with the log's StorageError; v0-v7 answer only the code.
-            return fail(errorCode, errorMessage, e instanceof StorageError ? e.recordErrors : []);
+            if (e instanceof ProduceError) return fail(errorCode, null);
+            // Record errors (KIP-467) come with the log's StorageError, with a summary as the message;
+            // v0-v7 answer only the code.
+            const recordErrors = e instanceof StorageError ? e.recordErrors : [];
+            const failed = fail(errorCode, recordErrors.length > 0 ? errorMessage : null, recordErrors);
+            if (!NO_LOG_START_OFFSET.has(errorCode)) failed.logStartOffset = log.logStartOffset;
+            return failed;
           }
         }),
       );
