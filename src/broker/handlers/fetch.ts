@@ -37,14 +37,18 @@ interface PartitionResult {
   bytes: number;
 }
 
-function emptyResult(partition: number, errorCode: number): PartitionResult {
+/**
+ * A partition answered with an error: as Kafka, no offsets (-1), and an empty aborted-transactions
+ * list for an unknown topic or partition (null for errors of a known partition).
+ */
+function emptyResult(partition: number, errorCode: number, unknown = false): PartitionResult {
   return {
     partitionIndex: partition,
     errorCode,
     highWatermark: -1n,
     lastStableOffset: -1n,
     logStartOffset: -1n,
-    abortedTransactions: null,
+    abortedTransactions: unknown ? [] : null,
     preferredReadReplica: -1,
     records: [],
     bytes: 0,
@@ -70,6 +74,7 @@ async function readPartitions(
         emptyResult(
           w.partition,
           broker.topic(w.topic) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : unknownTopicError,
+          true,
         ),
       );
       continue;
@@ -84,11 +89,11 @@ async function readPartitions(
       preferredReadReplica: -1,
     };
     if (epochError !== ErrorCode.NONE) {
-      results.push({ ...base, errorCode: epochError, records: [], bytes: 0 });
+      results.push(emptyResult(w.partition, epochError));
       continue;
     }
     if (w.fetchOffset < log.logStartOffset || w.fetchOffset > log.logEndOffset) {
-      results.push({ ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: [], bytes: 0 });
+      results.push(emptyResult(w.partition, ErrorCode.OFFSET_OUT_OF_RANGE));
       continue;
     }
     const limit = Math.min(w.maxBytes, budget);
@@ -120,7 +125,7 @@ async function readPartitions(
     } catch (e) {
       const code = (e as { errorCode?: number }).errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
       if (code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.logger.error({ err: e }, "fetch read failed");
-      results.push({ ...base, errorCode: code, records: [], bytes: 0 });
+      results.push(emptyResult(w.partition, code));
     }
   }
   return { results, bytes };
