@@ -92,10 +92,11 @@ export class Router implements FrameHandler {
     const version = header.apiVersion;
     if (version < api.minVersion || version > handler.maxVersion) {
       if (api.key === API_VERSIONS_KEY) {
-        // KIP-511: answer an unknown ApiVersions version with a v0 response carrying the error and our ranges.
+        // KIP-511: answer an unknown ApiVersions version with a v0 response carrying the error and,
+        // as Kafka does, the range of ApiVersions alone (the client retries at its highest version).
         return encodeResponseChunks(ApiVersions, 0, header.correlationId, {
           errorCode: ErrorCode.UNSUPPORTED_VERSION,
-          apiKeys: this.apiVersionRanges(),
+          apiKeys: this.apiVersionRanges().filter((k) => k.apiKey === API_VERSIONS_KEY),
         });
       }
       this.logOnce(

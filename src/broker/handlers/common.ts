@@ -32,6 +32,7 @@ export const TOPIC_AUTHORIZED_OPERATIONS = bits([
   Op.DESCRIBE_CONFIGS,
   Op.ALTER_CONFIGS,
 ]);
+/** Kafka 4.x reports no token operations on the cluster (8096). */
 export const CLUSTER_AUTHORIZED_OPERATIONS = bits([
   Op.CREATE,
   Op.ALTER,
@@ -40,8 +41,6 @@ export const CLUSTER_AUTHORIZED_OPERATIONS = bits([
   Op.DESCRIBE_CONFIGS,
   Op.ALTER_CONFIGS,
   Op.IDEMPOTENT_WRITE,
-  Op.CREATE_TOKENS,
-  Op.DESCRIBE_TOKENS,
 ]);
 /** Kafka's "not requested" sentinel for authorized operations. */
 export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;

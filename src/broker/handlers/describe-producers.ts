@@ -19,7 +19,8 @@ export const describeProducersHandler = defineHandler(DescribeProducers, (ctx, r
           return {
             partitionIndex,
             errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-            errorMessage: null,
+            // Kafka explains an unknown topic (not an unknown partition of a known one).
+            errorMessage: broker.topic(t.name) ? null : "This server does not host this topic-partition.",
             activeProducers: [],
           };
         }

@@ -16,10 +16,11 @@ export const describeTransactionsHandler = defineHandler(DescribeTransactions, (
           errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND,
           transactionalId: id,
           transactionState: "",
+          // Kafka leaves the numbers at 0 for an unknown transactional id.
           transactionTimeoutMs: 0,
-          transactionStartTimeMs: -1n,
-          producerId: -1n,
-          producerEpoch: -1,
+          transactionStartTimeMs: 0n,
+          producerId: 0n,
+          producerEpoch: 0,
           topics: [],
         };
       }

@@ -44,7 +44,9 @@ export const findCoordinatorHandler = defineHandler(FindCoordinator, async (ctx,
   const coordinators = await Promise.all(
     req.coordinatorKeys.map(async (key) => {
       const errorCode = await coordinatorFor(broker, req.keyType);
-      return { key, errorCode, errorMessage: null, ...node(broker, conn, errorCode === ErrorCode.NONE) };
+      // v4+: an empty message on success, as Kafka.
+      const errorMessage = errorCode === ErrorCode.NONE ? "" : errorMessageOf(errorCode);
+      return { key, errorCode, errorMessage, ...node(broker, conn, errorCode === ErrorCode.NONE) };
     }),
   );
   return { throttleTimeMs: 0, coordinators };
