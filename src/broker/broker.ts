@@ -120,7 +120,14 @@ export class Broker {
   async start(): Promise<void> {
     mkdirSync(this.dataDir, { recursive: true });
     this.store = TopicStore.open(this.dataDir, this.nodeId);
-    for (const [k, v] of Object.entries(this.store.brokerConfigs)) this.config.setDynamic(k, v);
+    for (const [k, v] of Object.entries(this.store.brokerConfigs)) {
+      try {
+        this.config.setDynamic(k, v);
+      } catch (e) {
+        // A dynamic value kept by an older Brook for a config that is now read-only (or unknown).
+        this.logger.warn({ config: k, err: String(e) }, "ignoring a stored dynamic broker config");
+      }
+    }
     this.writeMetaProperties();
     this.logs = await LogManager.open({
       dataDir: this.dataDir,
@@ -393,6 +400,14 @@ export class Broker {
     if (invalid) throw new TopicError(ErrorCode.INVALID_TOPIC_EXCEPTION, invalid);
     if (this.store.get(name))
       throw new TopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    // '.' and '_' collide in metric names, so Kafka refuses a name equal to another up to them.
+    const collision = this.store.list().find((t) => t.name.replace(/\./g, "_") === name.replace(/\./g, "_"));
+    if (collision) {
+      throw new TopicError(
+        ErrorCode.INVALID_TOPIC_EXCEPTION,
+        `Topic '${name}' collides with existing topic: ${collision.name}`,
+      );
+    }
     if (partitions === -1) partitions = this.config.number("num.partitions");
     if (!Number.isInteger(partitions) || partitions < 1) {
       throw new TopicError(
@@ -505,7 +520,18 @@ export class Broker {
   /** Applies dynamic broker (cluster-default) configs and pushes new defaults to every log. */
   setBrokerConfigs(configs: Record<string, string | null>, validateOnly: boolean): void {
     const trial = new BrokerConfig();
-    for (const [k, v] of Object.entries(configs)) trial.setDynamic(k, v); // validates, throws ConfigError
+    for (const [k, v] of Object.entries(configs)) {
+      try {
+        trial.setDynamic(k, v);
+      } catch (e) {
+        // As Kafka: a read-only broker config or a bad value makes the request invalid (an unknown
+        // name stays INVALID_CONFIG).
+        if (e instanceof ConfigError && BrokerConfig.knownKey(k)) {
+          throw new TopicError(ErrorCode.INVALID_REQUEST, e.message);
+        }
+        throw e;
+      }
+    }
     if (validateOnly) return;
     for (const [k, v] of Object.entries(configs)) this.config.setDynamic(k, v);
     this.store.setBrokerConfigs(this.config.dynamicEntries());

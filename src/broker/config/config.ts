@@ -5,6 +5,7 @@
  */
 import {
   BROKER_CONFIG_BY_NAME,
+  BROKER_SYNONYM_GROUPS,
   type ConfigDef,
   type ConfigValue,
   TOPIC_CONFIG_BY_NAME,
@@ -161,6 +162,38 @@ export class BrokerConfig {
       throw new ConfigError(key, `Configuration ${key} is read-only and cannot be updated dynamically`);
     if (raw === null) this.dynamicValues.delete(key);
     else this.dynamicValues.set(key, parseValue(def, raw));
+  }
+
+  /**
+   * Where a broker config's value comes from, as DescribeConfigs lists synonyms (Kafka's rule): the
+   * config's synonym group (log.retention.ms, .minutes, .hours) layer by layer — dynamic values,
+   * static ones, then defaults that exist — and the list starts at the first entry of `key` itself.
+   */
+  synonyms(key: string): Array<{ name: string; value: string | null; source: number }> {
+    const names = BROKER_SYNONYM_GROUPS.find((g) => g.includes(key)) ?? [key];
+    const out: Array<{ name: string; value: string | null; source: number }> = [];
+    const layers: Array<[(def: ConfigDef) => string | null | undefined, number]> = [
+      [
+        (def) => this.formatted(def, this.dynamicValues.get(def.name)),
+        ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG,
+      ],
+      [(def) => this.formatted(def, this.staticValues.get(def.name)), ConfigSource.STATIC_BROKER_CONFIG],
+      [(def) => def.default, ConfigSource.DEFAULT_CONFIG],
+    ];
+    for (const [get, source] of layers) {
+      for (const name of names) {
+        const def = BROKER_CONFIG_BY_NAME.get(name);
+        const value = def && get(def);
+        if (def && value !== undefined && value !== null)
+          out.push({ name, value: def.sensitive ? null : value, source });
+      }
+    }
+    const first = out.findIndex((s) => s.name === key);
+    return first < 0 ? [] : out.slice(first);
+  }
+
+  private formatted(def: ConfigDef, v: ConfigValue | undefined): string | undefined {
+    return v === undefined ? undefined : formatValue(def, v);
   }
 
   dynamicEntries(): Record<string, string> {

@@ -67,6 +67,7 @@ export const TOPIC_CONFIGS: readonly ConfigDef[] = [
   d("compression.lz4.level", "int", "9", { min: 1, max: 17, brokerDefault: "compression.lz4.level" }),
   d("compression.zstd.level", "int", "3", { min: -131072, max: 22, brokerDefault: "compression.zstd.level" }),
   d("delete.retention.ms", "long", "86400000", { min: 0, brokerDefault: "log.cleaner.delete.retention.ms" }),
+  d("errors.deadletterqueue.group.enable", "boolean", "false", { noEffect: true }),
   d("file.delete.delay.ms", "long", "60000", { min: 0, brokerDefault: "log.segment.delete.delay.ms" }),
   d("flush.messages", "long", LONG_MAX, { min: 1, brokerDefault: "log.flush.interval.messages" }),
   d("flush.ms", "long", LONG_MAX, { min: 0, brokerDefault: "log.flush.interval.ms" }),
@@ -79,8 +80,13 @@ export const TOPIC_CONFIGS: readonly ConfigDef[] = [
     min: 1,
     brokerDefault: "log.cleaner.max.compaction.lag.ms",
   }),
+  d("max.decompressed.message.bytes", "int", "2147483639", {
+    min: 0,
+    brokerDefault: "max.decompressed.message.bytes",
+    noEffect: true,
+  }),
   d("max.message.bytes", "int", "1048588", { min: 0, brokerDefault: "message.max.bytes" }),
-  d("message.timestamp.after.max.ms", "long", LONG_MAX, {
+  d("message.timestamp.after.max.ms", "long", "3600000", {
     min: 0,
     brokerDefault: "log.message.timestamp.after.max.ms",
   }),
@@ -100,6 +106,10 @@ export const TOPIC_CONFIGS: readonly ConfigDef[] = [
   d("min.compaction.lag.ms", "long", "0", { min: 0, brokerDefault: "log.cleaner.min.compaction.lag.ms" }),
   d("min.insync.replicas", "int", "1", { min: 1, brokerDefault: "min.insync.replicas" }),
   d("preallocate", "boolean", "false", { brokerDefault: "log.preallocate", noEffect: true }),
+  d("remote.copy.lag.bytes", "long", "-1", { noEffect: true, brokerDefault: "log.remote.copy.lag.bytes" }),
+  d("remote.copy.lag.ms", "long", "0", { noEffect: true, brokerDefault: "log.remote.copy.lag.ms" }),
+  d("remote.log.copy.disable", "boolean", "false", { noEffect: true }),
+  d("remote.log.delete.on.disable", "boolean", "false", { noEffect: true }),
   d("remote.storage.enable", "boolean", "false", { noEffect: true }),
   d("retention.bytes", "long", "-1", { brokerDefault: "log.retention.bytes" }),
   d("retention.ms", "long", "604800000", { min: -1, brokerDefault: "log.retention.ms" }),
@@ -112,6 +122,50 @@ export const TOPIC_CONFIGS: readonly ConfigDef[] = [
     noEffect: true,
   }),
 ];
+
+/**
+ * The broker configs Kafka can change at run time (DescribeConfigs says readOnly=false): the primary
+ * broker synonyms of topic configs, and a few more. Every other broker config is read-only, as in
+ * Kafka, and AlterConfigs refuses it.
+ */
+const DYNAMIC_BROKER_CONFIGS = new Set([
+  "log.cleanup.policy",
+  "compression.type",
+  "compression.gzip.level",
+  "compression.lz4.level",
+  "compression.zstd.level",
+  "log.cleaner.backoff.ms",
+  "log.cleaner.delete.retention.ms",
+  "log.cleaner.min.compaction.lag.ms",
+  "log.cleaner.max.compaction.lag.ms",
+  "log.cleaner.min.cleanable.ratio",
+  "log.segment.delete.delay.ms",
+  "log.flush.interval.messages",
+  "log.flush.interval.ms",
+  "log.index.interval.bytes",
+  "log.index.size.max.bytes",
+  "log.local.retention.bytes",
+  "log.local.retention.ms",
+  "log.message.timestamp.after.max.ms",
+  "log.message.timestamp.before.max.ms",
+  "log.message.timestamp.type",
+  "log.preallocate",
+  "log.remote.copy.lag.bytes",
+  "log.remote.copy.lag.ms",
+  "log.retention.bytes",
+  "log.retention.ms",
+  "log.roll.ms",
+  "log.roll.jitter.ms",
+  "log.segment.bytes",
+  "max.decompressed.message.bytes",
+  "message.max.bytes",
+  "min.insync.replicas",
+  "unclean.leader.election.enable",
+  "max.connections",
+  "num.network.threads",
+  "num.io.threads",
+  "producer.id.expiration.ms",
+]);
 
 /** Broker-level configs Brook understands. */
 export const BROKER_CONFIGS: readonly ConfigDef[] = [
@@ -144,10 +198,12 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   d("log.index.size.max.bytes", "int", "10485760", { min: 4 }),
   d("log.local.retention.bytes", "long", "-2", { noEffect: true }),
   d("log.local.retention.ms", "long", "-2", { noEffect: true }),
-  d("log.message.timestamp.after.max.ms", "long", LONG_MAX, { min: 0 }),
+  d("log.message.timestamp.after.max.ms", "long", "3600000", { min: 0 }),
   d("log.message.timestamp.before.max.ms", "long", LONG_MAX, { min: 0 }),
   d("log.message.timestamp.type", "string", "CreateTime", { allowed: ["CreateTime", "LogAppendTime"] }),
   d("log.preallocate", "boolean", "false", { noEffect: true }),
+  d("log.remote.copy.lag.bytes", "long", "-1", { noEffect: true }),
+  d("log.remote.copy.lag.ms", "long", "0", { noEffect: true }),
   d("log.retention.bytes", "long", "-1"),
   d("log.retention.check.interval.ms", "long", "300000", { min: 1 }),
   d("log.retention.hours", "int", "168"),
@@ -158,6 +214,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   d("log.roll.jitter.ms", "long", null, { min: 0 }),
   d("log.segment.bytes", "int", "1073741824", { min: 14 }),
   d("message.max.bytes", "int", "1048588", { min: 0 }),
+  d("max.decompressed.message.bytes", "int", "2147483639", { min: 0, noEffect: true }),
   d("min.insync.replicas", "int", "1", { min: 1 }),
   d("unclean.leader.election.enable", "boolean", "false", { noEffect: true }),
   d("socket.request.max.bytes", "int", "104857600", { min: 1 }),
@@ -197,6 +254,12 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   d("producer.id.expiration.ms", "int", "86400000", { min: 1 }),
   d("producer.id.expiration.check.interval.ms", "int", "600000", { min: 1 }),
   d("unstable.api.versions.enable", "boolean", "false"),
+].map((def) => (DYNAMIC_BROKER_CONFIGS.has(def.name) ? def : { ...def, readOnly: true }));
+
+/** Broker configs that set the same thing, most specific first (DescribeConfigs lists them as synonyms). */
+export const BROKER_SYNONYM_GROUPS: readonly (readonly string[])[] = [
+  ["log.retention.ms", "log.retention.minutes", "log.retention.hours"],
+  ["log.roll.ms", "log.roll.hours"],
 ];
 
 export const TOPIC_CONFIG_BY_NAME = new Map(TOPIC_CONFIGS.map((c) => [c.name, c]));

@@ -1,26 +1,42 @@
 /**
  * CreateTopics (19). numPartitions/replicationFactor may be -1 (broker defaults, v4+); manual
- * replica assignments must name only this node. validateOnly checks everything and creates nothing.
+ * replica assignments must name only this node. validateOnly checks everything and creates nothing
+ * (answering, as Kafka, with a fresh topic id and the configs the topic would have). As Kafka: a name
+ * given twice gets one INVALID_REQUEST answer, a request for more than 10,000 partitions in all is
+ * refused whole (POLICY_VIOLATION for every topic), and errors carry an empty config list.
  */
+import { randomUUID } from "node:crypto";
 import { ErrorCode } from "../../protocol/error-codes.js";
 import { CreateTopics } from "../../protocol/messages/create-topics.js";
 import { TopicError } from "../broker.js";
+import { validateTopicConfigs } from "../config/config.js";
 import { defineHandler } from "../router.js";
 import { errorOf } from "./common.js";
+
+/** Kafka's controller refuses a request that would create more partitions than this in all. */
+export const MAX_PARTITIONS_PER_REQUEST = 10_000;
 
 export const createTopicsHandler = defineHandler(CreateTopics, async (ctx, req) => {
   const { broker } = ctx;
   const seen = new Map<string, number>();
   for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+  const answered = new Set<string>();
   const topics = [];
+  const defaultPartitions = broker.config.number("num.partitions");
+  const partitionsInRequest = req.topics
+    .filter((t) => seen.get(t.name) === 1)
+    .reduce(
+      (n, t) =>
+        n +
+        (t.assignments.length || (t.numPartitions === -1 ? defaultPartitions : Math.max(t.numPartitions, 0))),
+      0,
+    );
   for (const t of req.topics) {
-    const base = { name: t.name, numPartitions: -1, replicationFactor: -1, configs: null };
+    const base = { name: t.name, numPartitions: -1, replicationFactor: -1, configs: [] };
     if (seen.get(t.name)! > 1) {
-      topics.push({
-        ...base,
-        errorCode: ErrorCode.INVALID_REQUEST,
-        errorMessage: "Duplicate topic name in request.",
-      });
+      if (answered.has(t.name)) continue;
+      answered.add(t.name);
+      topics.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Duplicate topic name." });
       continue;
     }
     try {
@@ -46,11 +62,17 @@ export const createTopicsHandler = defineHandler(CreateTopics, async (ctx, req) 
       }
       const configs: Record<string, string | null> = {};
       for (const c of t.configs) configs[c.name] = c.value;
+      if (partitionsInRequest > MAX_PARTITIONS_PER_REQUEST) {
+        throw new TopicError(
+          ErrorCode.POLICY_VIOLATION,
+          "Excessively large number of partitions per request.",
+        );
+      }
       const created = await broker.createTopic(t.name, partitions, rf, configs, {
         validateOnly: req.validateOnly,
       });
-      const record = created ?? { id: "00000000-0000-0000-0000-000000000000", configs: {}, partitions };
-      const overrides = created?.configs ?? {};
+      const record = created ?? { id: randomUUID(), configs: {}, partitions };
+      const overrides = created?.configs ?? validateTopicConfigs(configs);
       topics.push({
         ...base,
         topicId: record.id,

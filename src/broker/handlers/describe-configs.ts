@@ -1,9 +1,14 @@
 /**
  * DescribeConfigs (32): topic configs (effective value and where it comes from: the topic, a
- * broker default, or Kafka's default) and broker configs. Synonyms list the chain of sources.
+ * broker default, or Kafka's default) and broker configs. Synonyms list the chain of sources as
+ * Kafka does: a topic's own value, then its broker config's dynamic, static and default values (the
+ * default only when Kafka has one: log.retention.ms, log.roll.ms and the like have none), or a
+ * broker config's own chain. As Kafka, the error message is "" when there is no error and for an
+ * unknown topic.
  */
 import { ErrorCode } from "../../protocol/error-codes.js";
 import { DescribeConfigs } from "../../protocol/messages/describe-configs.js";
+import { validateTopicName } from "../broker.js";
 import { CONFIG_TYPE_ID, TOPIC_CONFIG_BY_NAME } from "../config/definitions.js";
 import { ConfigSource, type ResolvedEntry } from "../config/config.js";
 import { defineHandler } from "../router.js";
@@ -16,15 +21,12 @@ export const describeConfigsHandler = defineHandler(DescribeConfigs, (ctx, req) 
     let entries: ResolvedEntry[];
     let topicOverrides: Record<string, string> = {};
     if (res.resourceType === ResourceType.TOPIC) {
+      const invalid = validateTopicName(res.resourceName);
+      if (invalid)
+        return { ...base, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: invalid, configs: [] };
       const t = broker.topic(res.resourceName);
-      if (!t) {
-        return {
-          ...base,
-          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-          errorMessage: `Topic ${res.resourceName} does not exist`,
-          configs: [],
-        };
-      }
+      if (!t)
+        return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: "", configs: [] };
       topicOverrides = t.configs;
       entries = broker.config.topicEntries(t.configs);
     } else if (res.resourceType === ResourceType.BROKER) {
@@ -44,21 +46,9 @@ export const describeConfigsHandler = defineHandler(DescribeConfigs, (ctx, req) 
         if (e.name in topicOverrides)
           synonyms.push({ name: e.name, value: topicOverrides[e.name]!, source: ConfigSource.TOPIC_CONFIG });
         const def = TOPIC_CONFIG_BY_NAME.get(e.name);
-        if (def?.brokerDefault && broker.config.isSet(def.brokerDefault)) {
-          synonyms.push({
-            name: def.brokerDefault,
-            value: broker.config.string(def.brokerDefault) ?? null,
-            source: ConfigSource.STATIC_BROKER_CONFIG,
-          });
-        }
-        if (def)
-          synonyms.push({
-            name: def.brokerDefault ?? e.name,
-            value: def.default,
-            source: ConfigSource.DEFAULT_CONFIG,
-          });
+        if (def?.brokerDefault) synonyms.push(...broker.config.synonyms(def.brokerDefault));
       } else if (req.includeSynonyms) {
-        synonyms.push({ name: e.name, value: e.value, source: e.source });
+        synonyms.push(...broker.config.synonyms(e.name));
       }
       return {
         name: e.name,
@@ -73,7 +63,7 @@ export const describeConfigsHandler = defineHandler(DescribeConfigs, (ctx, req) 
         documentation: req.includeDocumentation ? "" : null,
       };
     });
-    return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
+    return { ...base, errorCode: ErrorCode.NONE, errorMessage: "", configs };
   });
   return { throttleTimeMs: 0, results };
 });

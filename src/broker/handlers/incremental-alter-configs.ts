@@ -2,6 +2,7 @@
 import { ErrorCode } from "../../protocol/error-codes.js";
 import { IncrementalAlterConfigs } from "../../protocol/messages/incremental-alter-configs.js";
 import { BROKER_CONFIG_BY_NAME, TOPIC_CONFIG_BY_NAME } from "../config/definitions.js";
+import { TopicError } from "../broker.js";
 import { ConfigError } from "../config/config.js";
 import { defineHandler } from "../router.js";
 import { errorOf } from "./common.js";
@@ -22,7 +23,9 @@ function apply(
   const next: Record<string, string | null> = { ...current };
   const seen = new Set<string>();
   for (const op of ops) {
-    if (seen.has(op.name)) throw new ConfigError(op.name, `Duplicate operation on config ${op.name}`);
+    // As Kafka: a key named twice makes the whole resource an INVALID_REQUEST.
+    if (seen.has(op.name))
+      throw new TopicError(ErrorCode.INVALID_REQUEST, "Error due to duplicate config keys");
     seen.add(op.name);
     switch (op.configOperation) {
       case SET:
