@@ -428,7 +428,7 @@ export class Broker {
     if (replicationFactor > 1 && !opts.internal) {
       throw new TopicError(
         ErrorCode.INVALID_REPLICATION_FACTOR,
-        `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`,
+        `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered or some brokers have all their log directories cordoned.`,
       );
     }
     let overrides: Record<string, string>;
@@ -482,14 +482,15 @@ export class Broker {
   async createPartitions(name: string, count: number, validateOnly: boolean): Promise<void> {
     const t = this.store.get(name);
     if (!t) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
+    // Kafka's controller's wording (kafka-topics --alter prints it).
     if (count < t.partitions) {
       throw new TopicError(
         ErrorCode.INVALID_PARTITIONS,
-        `Topic currently has ${t.partitions} partitions, which is higher than the requested ${count}.`,
+        `The topic ${name} currently has ${t.partitions} partition(s); ${count} would not be an increase.`,
       );
     }
     if (count === t.partitions) {
-      throw new TopicError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${t.partitions} partitions.`);
+      throw new TopicError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${t.partitions} partition(s).`);
     }
     if (count > 100_000) throw new TopicError(ErrorCode.INVALID_PARTITIONS, `Too many partitions: ${count}.`);
     if (validateOnly) return;

@@ -8,6 +8,9 @@ import { after, before, describe, it } from "node:test";
 import { CompressionTypes, Kafka, logLevel } from "kafkajs";
 import { partitionForKey } from "../../src/protocol/murmur2.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
+import { ErrorCode } from "../../src/protocol/error-codes.js";
+import { CreatePartitions } from "../../src/protocol/messages/create-partitions.js";
+import { CreateTopics } from "../../src/protocol/messages/create-topics.js";
 import { Fetch } from "../../src/protocol/messages/fetch.js";
 import { decodeRecordBatches } from "../../src/protocol/records/record-batch.js";
 import { fetchAllRecords } from "../support/fetch-records.js";
@@ -105,6 +108,38 @@ describe("KafkaJS 2.2.4 against Brook", () => {
         admin.createPartitions({ topicPartitions: [{ topic: "grow", count: 3 }] }),
         /partitions/i,
       );
+      // Kafka's wording, which kafka-topics --alter prints (test/reference/kafka-tools.test.ts).
+      const c = await RawClient.connect(tb.port);
+      try {
+        const r = await c.request(CreatePartitions, 3, {
+          topics: [{ name: "grow", count: 3, assignments: null }],
+          timeoutMs: 5000,
+          validateOnly: false,
+        });
+        assert.deepEqual(r.results[0], {
+          name: "grow",
+          errorCode: ErrorCode.INVALID_PARTITIONS,
+          errorMessage: "The topic grow currently has 5 partition(s); 3 would not be an increase.",
+        });
+        await admin.createTopics({ topics: [{ topic: "grow-same", numPartitions: 1 }] });
+        const same = await c.request(CreatePartitions, 3, {
+          topics: [{ name: "grow-same", count: 1, assignments: null }],
+          timeoutMs: 5000,
+          validateOnly: false,
+        });
+        assert.equal(same.results[0]!.errorMessage, "Topic already has 1 partition(s).");
+        const rf = await c.request(CreateTopics, 7, {
+          topics: [{ name: "rf-two", numPartitions: 1, replicationFactor: 2, assignments: [], configs: [] }],
+          timeoutMs: 5000,
+          validateOnly: false,
+        });
+        assert.equal(
+          rf.topics[0]!.errorMessage,
+          "Unable to replicate the partition 2 time(s): The target replication factor of 2 cannot be reached because only 1 broker(s) are registered or some brokers have all their log directories cordoned.",
+        );
+      } finally {
+        c.close();
+      }
     } finally {
       await admin.disconnect();
     }
