@@ -116,6 +116,14 @@ describe("transaction coordinator", () => {
     assert.equal((await init("t-timeout", 60001)).errorCode, ErrorCode.INVALID_TRANSACTION_TIMEOUT);
     assert.equal((await init("t-timeout", 0)).errorCode, ErrorCode.INVALID_TRANSACTION_TIMEOUT);
     const first = await init("t-init");
+    // The state topic is created with Kafka's configs for it.
+    assert.deepEqual(tb.broker.topic("__transaction_state")!.configs, {
+      "cleanup.policy": "compact",
+      "compression.type": "uncompressed",
+      "min.insync.replicas": "2",
+      "segment.bytes": "104857600",
+      "unclean.leader.election.enable": "false",
+    });
     const again = await init("t-init");
     assert.equal(again.producerId, first.producerId);
     assert.equal(again.producerEpoch, first.producerEpoch + 1);

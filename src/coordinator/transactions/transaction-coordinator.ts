@@ -201,10 +201,13 @@ export class TransactionCoordinator implements BrokerComponent {
           TRANSACTION_STATE_TOPIC,
           cfg.number("transaction.state.log.num.partitions"),
           1,
+          // Kafka's configs for this topic (kafka-configs --describe shows them).
           {
             "cleanup.policy": "compact",
+            "compression.type": "uncompressed",
+            "min.insync.replicas": String(cfg.number("transaction.state.log.min.isr")),
             "segment.bytes": String(cfg.number("transaction.state.log.segment.bytes")),
-            "compression.type": "producer",
+            "unclean.leader.election.enable": "false",
           },
           { internal: true },
         );
