@@ -1,18 +1,22 @@
 /**
- * Kafka Streams 4.4 against Brook, judged by Apache Kafka. The Java programs under
- * test/reference/streams/ run four exactly-once (exactly_once_v2) Streams applications:
+ * Kafka Streams 4.4 against Brook, judged by Apache Kafka. The Java program under
+ * test/reference/streams/ runs exactly-once (exactly_once_v2) Streams applications:
  *
  *   orders    the seed's sample (001): orders keyed by order id, grouped by user, counted
  *   windowed  page views counted per page in tumbling one-minute windows of their record time
  *   join      purchases joined to a customers KTable (with region moves and a deletion), summed per region
  *   pairs     a stream-stream join of impressions and clicks within 10 s, counted per ad
+ *   recount   orders counted again, halted twice with a transaction open (see runCluster)
  *
  * KafkaJS creates the topics and produces the same deterministic input (explicit record timestamps)
- * into Brook and into a real Apache Kafka; the suite runs until every application has committed the
- * end of every topic it reads, closes, and reads each output topic with a read_committed consumer,
- * reduced to the last value per key. Each run must match the values computed here from the input,
- * and Brook's run must match Kafka's, internal topics (repartition, changelog) and their configs
- * included. Streams' Log4j output goes to a file in the run's temp folder and is printed on failure.
+ * into Brook and into a real Apache Kafka. Each program runs until every application has committed
+ * the end of every topic it reads, closes, and reads each output topic with a read_committed
+ * consumer, reduced to the last value per key. Each cluster's results must match the values
+ * computed here from the input, and Brook's must match Kafka's, internal topics (repartition,
+ * changelog) and the configs Streams gave them included. Kafka's application reset tool then runs
+ * on the seed's app. Last, Brook alone: recount while the broker process is SIGKILLed twice.
+ * Streams' Log4j output goes to files in the run's temp folder, printed on failure (kept with
+ * BROOK_KEEP_STREAMS_LOGS=1).
  *
  * The Java sources compile (plain javac) into .kafka-cache/<version>/classes/streams, again only when
  * they change. Skipped, with the reason, when Java 17+ or the Kafka jars are missing.
@@ -40,10 +44,13 @@ import {
   APACHE_KAFKA_HOME,
   type ApacheKafkaCluster,
   apacheKafkaUnavailable,
+  freePorts,
   javaBinary,
   kafkaJavaClasspath,
+  runKafkaJava,
   startApacheKafka,
 } from "../support/apache-kafka.js";
+import { type BrokerProcess, spawnBroker } from "../support/broker-process.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 
@@ -106,6 +113,13 @@ interface Msg {
 }
 
 type Scenario = AppName | "recount";
+const SCENARIO_INPUTS: Record<Scenario, string[]> = {
+  orders: ["orders"],
+  windowed: ["page-views"],
+  join: ["customers", "purchases"],
+  pairs: ["impressions", "clicks"],
+  recount: ["recount-orders"],
+};
 
 interface Plan {
   /** Topic -> messages, in the order they are produced (one topic after the other, in this order). */
@@ -245,8 +259,22 @@ function makePlan(t0: number): Plan {
   };
 }
 
-/** Creates every input and output topic (3 partitions) and produces the plan's input with KafkaJS. */
-async function loadInput(bootstrap: string, plan: Plan): Promise<void> {
+/**
+ * Creates the input and output topics (3 partitions) and produces the plan's input with KafkaJS;
+ * `only`: just the topics of those scenarios.
+ */
+async function loadInput(bootstrap: string, plan: Plan, only?: Scenario[]): Promise<void> {
+  if (only) {
+    const outputs = only.map((s) => plan.outputs[s]);
+    const inputs = new Set(only.flatMap((s) => SCENARIO_INPUTS[s]));
+    plan = {
+      ...plan,
+      input: plan.input.filter(([t]) => inputs.has(t)),
+      outputs: Object.fromEntries(
+        Object.entries(plan.outputs).filter(([, t]) => outputs.includes(t)),
+      ) as Plan["outputs"],
+    };
+  }
   const kafka = new Kafka({
     clientId: "streams-input",
     brokers: bootstrap.split(","),
@@ -332,6 +360,8 @@ function runJava(o: {
   props?: Record<string, string>;
   halts?: boolean;
   timeoutMs?: number;
+  /** Called with every line the program prints (DONE, COMMITTED <app> <n>, HALT, RESULT). */
+  onLine?: (line: string) => void;
 }): Promise<JavaRun> {
   const timeoutMs = o.timeoutMs ?? 120_000;
   const log4j = `${o.logFile}.log4j2.properties`;
@@ -358,7 +388,14 @@ function runJava(o: {
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";
-    p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    let partial = "";
+    p.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      if (!o.onLine) return;
+      const lines = (partial + d.toString()).split("\n");
+      partial = lines.pop()!;
+      for (const l of lines) o.onLine(l);
+    });
     p.stderr.on("data", (d: Buffer) => (stdout += d.toString()));
     const killer = setTimeout(() => p.kill("SIGKILL"), timeoutMs + 60_000);
     p.on("error", (e) => {
@@ -384,7 +421,46 @@ function runJava(o: {
   });
 }
 
+interface ResetOutcome {
+  /** The application's topics left after the reset tool ran (none expected). */
+  internalTopicsLeft: string[];
+  /** Committed offsets of the application's group on its input, per partition. */
+  committed: Record<string, string>;
+}
+
+/** Runs kafka-streams-application-reset.sh's class on one application, and looks at what it left. */
+async function resetApp(bootstrap: string, appId: string, input: string): Promise<ResetOutcome> {
+  const r = await runKafkaJava("org.apache.kafka.tools.StreamsResetter", [
+    "--bootstrap-server",
+    bootstrap,
+    "--application-id",
+    appId,
+    "--input-topics",
+    input,
+    "--force",
+  ]);
+  if (r.code !== 0) throw new Error(`StreamsResetter exited with ${r.code}:\n${r.stdout}\n${r.stderr}`);
+  const kafka = new Kafka({
+    clientId: "streams-reset-check",
+    brokers: bootstrap.split(","),
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const internalTopicsLeft = (await admin.listTopics()).filter((t) => t.startsWith(`${appId}-`)).sort();
+    const offsets = await admin.fetchOffsets({ groupId: appId, topics: [input] });
+    const committed = Object.fromEntries(
+      offsets.flatMap((t) => t.partitions.map((p) => [`${t.topic}-${p.partition}`, p.offset])).sort(),
+    );
+    return { internalTopicsLeft, committed };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 interface ClusterRun {
+  reset: ResetOutcome;
   main: JavaRun;
   recount: JavaRun[];
   /** Every scenario's result. */
@@ -409,7 +485,10 @@ async function runCluster(label: string, bootstrap: string, dir: string): Promis
     runId,
     apps: [...APPS],
   });
-  mainRun.catch(() => {});
+  // Then Kafka's application reset tool on the seed's app: its internal topics deleted, its
+  // committed offsets on the input back to 0.
+  const resetRun = mainRun.then(() => resetApp(bootstrap, `orders-${runId}`, "orders"));
+  resetRun.catch(() => {});
   const recountLog = join(dir, `streams-${label}-recount.log`);
   const recount: JavaRun[] = [];
   const phase = async (props: Record<string, string>, halts: boolean) => {
@@ -421,8 +500,9 @@ async function runCluster(label: string, bootstrap: string, dir: string): Promis
   await phase({ pauseMs: "2", haltAfter: "700", instances: "a,b" }, true);
   await phase({ instances: "c" }, false);
   const main = await mainRun;
+  const reset = await resetRun;
   const results = { ...main.result, recount: recount[2]!.result!.recount } as Record<Scenario, AppResult>;
-  return { main, recount, results };
+  return { main, recount, results, reset };
 }
 
 /** The run's view without timings and purge progress: what must be the same on Brook and Kafka. */
@@ -496,6 +576,11 @@ describe("Kafka Streams 4.4 (exactly_once_v2): Brook against Apache Kafka", {
     }
     // No cache: every count is a record; 2,000 orders make exactly 2,000 committed counts, and the
     // halted JVMs left aborted ones in the log, which read_committed skipped.
+    assert.deepEqual(
+      run.reset,
+      { internalTopicsLeft: [], committed: { "orders-0": "0", "orders-1": "0", "orders-2": "0" } },
+      `${label}: after the application reset tool`,
+    );
     assert.equal(rc.committed, 2000, `${label}: recount's committed output records`);
     assert.ok(rc.all > rc.committed, `${label}: recount's aborted output records are in the log`);
   }
@@ -531,5 +616,67 @@ describe("Kafka Streams 4.4 (exactly_once_v2): Brook against Apache Kafka", {
   it("Brook's outputs and internal topics are the same as Kafka's", () => {
     assert.ok(runs.brook && runs.kafka, "both runs finished");
     assert.deepEqual(comparable(runs.brook.results), comparable(runs.kafka.results));
+  });
+
+  it("recount stays exact while Brook is SIGKILLed twice under it", { timeout: 180_000 }, async (t) => {
+    const [port] = await freePorts(1);
+    const dataDir = mkdtempSync(join(dir, "brook-data-"));
+    const args = ["--port", String(port!), "--data-dir", dataDir, "--log-level", "warn"];
+    for (const [k, v] of Object.entries({ "group.initial.rebalance.delay.ms": "0", ...CLUSTER_CONFIGS })) {
+      args.push("--set", `${k}=${v}`);
+    }
+    let broker: BrokerProcess = await spawnBroker(args);
+    const bootstrap = `127.0.0.1:${port}`;
+    // Killed once 300 orders are committed, and again after 1,000 (of 2,000).
+    const thresholds = [300, 1000];
+    const kills: Array<{ committed: number; restartMs: number }> = [];
+    let restarting: Promise<void> | undefined;
+    let restartError: unknown;
+    const logFile = join(dir, "streams-brook-sigkill.log");
+    try {
+      await loadInput(bootstrap, plan, ["recount"]);
+      const run = await runJava({
+        bootstrap,
+        logFile,
+        stateDir: join(dir, "state-sigkill"),
+        runId: `sigkill-${process.pid}-${Date.now()}`,
+        apps: ["recount"],
+        props: { pauseMs: "4" },
+        onLine: (line) => {
+          const m = /^COMMITTED recount (\d+)$/.exec(line);
+          if (!m || restarting || kills.length === thresholds.length) return;
+          const committed = Number(m[1]);
+          if (committed < thresholds[kills.length]! || committed >= 2000) return;
+          restarting = (async () => {
+            const s = performance.now();
+            await broker.stop("SIGKILL");
+            broker = await spawnBroker(args);
+            kills.push({ committed, restartMs: Math.round(performance.now() - s) });
+          })()
+            .catch((e: unknown) => {
+              restartError = e;
+            })
+            .finally(() => {
+              restarting = undefined;
+            });
+        },
+      });
+      await restarting;
+      if (restartError) throw restartError;
+      const r = run.result!.recount!;
+      t.diagnostic(
+        `Brook SIGKILLed at ${kills.map((k) => `${k.committed} committed orders (back in ${k.restartMs} ms)`).join(" and ")}; the app caught up after ${r.caughtUpMs} ms, ${r.outputRecords.all - r.outputRecords.committed} aborted output records`,
+      );
+      assert.equal(kills.length, 2, "the broker was killed twice while the app ran");
+      assert.deepEqual(sorted(r.output), sorted(plan.expected.recount), "recount's final output");
+      assert.equal(r.outputRecords.committed, 2000, "one committed count per order");
+    } catch (e) {
+      failed = true;
+      throw new Error(
+        `${(e as Error).message}\n${logExcerpt(logFile)}\n--- brook ---\n${broker.output().slice(-3000)}`,
+      );
+    } finally {
+      await broker.stop();
+    }
   });
 });

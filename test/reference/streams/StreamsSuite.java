@@ -10,12 +10,14 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -255,6 +257,8 @@ public final class StreamsSuite {
     return out;
   }
 
+  static final Map<String, Long> PROGRESS = new HashMap<>();
+
   /**
    * Null once the application has committed, for every partition of every topic it reads, the end
    * offset of that partition; otherwise a line saying what is still behind.
@@ -264,6 +268,16 @@ public final class StreamsSuite {
     Map<TopicPartition, Long> ends = offsets(admin, topics, OffsetSpec.latest());
     Map<TopicPartition, OffsetAndMetadata> committed =
         admin.listConsumerGroupOffsets(appId).partitionsToOffsetAndMetadata().get();
+    // Progress for whoever watches stdout (the test kills the broker at given points).
+    long inputDone = committed.entrySet().stream()
+        .filter(e -> app.inputs().contains(e.getKey().topic()) && e.getValue() != null)
+        .mapToLong(e -> e.getValue().offset())
+        .sum();
+    Long before = PROGRESS.put(appId, inputDone);
+    if (before == null || before != inputDone) {
+      System.out.println("COMMITTED " + app.name() + " " + inputDone);
+      System.out.flush();
+    }
     List<String> lagging = new ArrayList<>();
     List<TopicPartition> parts = new ArrayList<>(ends.keySet());
     parts.sort((a, b) -> a.toString().compareTo(b.toString()));
@@ -332,6 +346,12 @@ public final class StreamsSuite {
       Map<String, Object> info = new TreeMap<>();
       info.put("partitions", desc.get(n).partitions().size());
       Config c = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, n));
+      // The topic's own configs (those Streams set when it created the topic), and a few others.
+      Map<String, String> overrides = new TreeMap<>();
+      for (ConfigEntry e : c.entries()) {
+        if (e.source() == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG) overrides.put(e.name(), e.value());
+      }
+      info.put("topicConfigs", overrides);
       for (String key :
           List.of("cleanup.policy", "retention.ms", "segment.bytes", "message.timestamp.type")) {
         var entry = c.get(key);
@@ -408,7 +428,13 @@ public final class StreamsSuite {
             lastBehind.put(name, notRunning);
             continue;
           }
-          String b = behind(admin, apps.get(name), name + "-" + run);
+          String b;
+          try {
+            b = behind(admin, apps.get(name), name + "-" + run);
+          } catch (ExecutionException e) {
+            // The cluster may be restarting under the app (the test kills Brook on purpose).
+            b = "admin call failed: " + e.getCause();
+          }
           if (b == null) {
             doneAt.put(name, System.currentTimeMillis() - t0);
             System.out.println("DONE " + name + " after " + doneAt.get(name) + " ms");
