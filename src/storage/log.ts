@@ -1340,6 +1340,8 @@ export class PartitionLog {
       await this.onLogStartOffsetChange?.(this);
     }
     for (const seg of victims) {
+      // Readers that took the segment list before it changed read on through the open file.
+      await seg.handle().catch(() => undefined);
       seg.deleted = true;
       for (const p of seg.paths()) {
         try {
@@ -1365,6 +1367,9 @@ export class PartitionLog {
   /** Cleaner: the replaced segments' files become `.deleted` (removed after file.delete.delay.ms). */
   async retireSegments(group: LogSegment[]): Promise<void> {
     for (const seg of group) {
+      // Until replaceSegments, readers still find these segments in the list: they read on through
+      // the open file after the rename (a segment never opened would otherwise be missing).
+      await seg.handle().catch(() => undefined);
       seg.deleted = true;
       for (const p of seg.paths()) {
         try {
@@ -1373,11 +1378,13 @@ export class PartitionLog {
           if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
         }
       }
-      this.scheduleDelete(seg);
     }
   }
 
-  /** Cleaner: `fresh` takes the place of `group` in the segment list. */
+  /**
+   * Cleaner: `fresh` takes the place of `group` in the segment list; the retired files are removed
+   * after file.delete.delay.ms from now, when no reader can still be starting on them.
+   */
   replaceSegments(group: LogSegment[], fresh: LogSegment): void {
     const set = new Set(group);
     const out: LogSegment[] = [];
@@ -1389,6 +1396,7 @@ export class PartitionLog {
       } else out.push(s);
     }
     this.segments = out;
+    for (const s of group) this.scheduleDelete(s);
   }
 
   private scheduleDelete(seg: LogSegment): void {

@@ -65,6 +65,8 @@ export class LogSegment {
   private timeIdx: TimeIndex | undefined;
   private fh: fsp.FileHandle | undefined;
   private opening: Promise<fsp.FileHandle> | undefined;
+  /** Made by initEmpty: its log file may not exist yet, and the first open creates it. */
+  private fresh = false;
   private loading: Promise<void> | undefined;
 
   constructor(
@@ -116,6 +118,7 @@ export class LogSegment {
 
   /** A new, empty segment (its files are created by `handle()` on first write). */
   initEmpty(): void {
+    this.fresh = true;
     this.offsetIdx = new OffsetIndex(this.indexPath, this.baseOffset, this.opts.segmentIndexBytes);
     this.timeIdx = new TimeIndex(this.timeIndexPath, this.baseOffset, this.opts.segmentIndexBytes);
     this.size = 0;
@@ -131,11 +134,22 @@ export class LogSegment {
 
   handle(): Promise<fsp.FileHandle> {
     if (this.fh) return Promise.resolve(this.fh);
-    this.opening ??= fsp.open(this.logPath, constants.O_RDWR | constants.O_CREAT, 0o644).then((h) => {
-      this.fh = h;
-      this.opening = undefined;
-      return h;
-    });
+    // Only a new segment may create its file. An existing one whose file is gone was retired (the
+    // cleaner swapped it out, retention deleted it) under a reader holding the old segment list:
+    // creating an empty file there would leave a stray segment on disk and make the reader see a
+    // file shorter than the segment. ENOENT instead sends the read to the current segments.
+    const flags = this.fresh ? constants.O_RDWR | constants.O_CREAT : constants.O_RDWR;
+    this.opening ??= fsp.open(this.logPath, flags, 0o644).then(
+      (h) => {
+        this.fh = h;
+        this.opening = undefined;
+        return h;
+      },
+      (e: unknown) => {
+        this.opening = undefined;
+        throw e;
+      },
+    );
     return this.opening;
   }
 
@@ -514,6 +528,8 @@ export class LogSegment {
     while (pos + BATCH.HEADER_SIZE <= limit) {
       const n = Math.min(probe.length, limit - pos);
       const got = await this.readAt(pos, n, probe.subarray(0, n));
+      // The file is shorter than the segment claims (replaced under this reader): nothing to find.
+      if (got.length < BATCH.HEADER_SIZE) return undefined;
       let at = 0;
       while (at + BATCH.HEADER_SIZE <= got.length) {
         const size = got.readInt32BE(at + BATCH.LENGTH) + BATCH.LOG_OVERHEAD;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { after, describe, test } from "node:test";
+import { setCleanerHook } from "../../src/storage/cleaner.js";
 import { type LogConfig, LogManager, logConfig, type PartitionLog } from "../../src/storage/index.js";
 import { buildBatch, type DecodedBatch, markerBatch, readAll, type TestRecord, tmpDir } from "./support.js";
 
@@ -359,6 +360,52 @@ describe("log compaction", () => {
       [],
     );
     assert.equal(log.logEndOffset, 130n);
+    await m.close();
+  });
+
+  test("a read racing the swap (old segment list, files renamed) reads the old data; no stray segment files appear", async () => {
+    // Found by the transactional property test: a reader holding the segment list from before a
+    // swap reopened a retired segment's file with O_CREAT once its handle had been closed, made an
+    // empty file under the old name (a stray segment after a restart) and then looped on the short
+    // file, hanging every read of the partition.
+    const { m, log } = await setup();
+    const written: Written[] = [];
+    for (let i = 0; i < 60; i++)
+      written.push(...(await put(log, [{ key: `k${i % 4}`, value: "v".repeat(200) }])));
+    const before = flat(await readAll(log, 0n, 1 << 20));
+    const oldSegments = log.segments;
+    let duringSwap: Written[] | undefined;
+    setCleanerHook(async (point) => {
+      if (point !== "after-retire" || duringSwap) return;
+      // Let timers run (file.delete.delay.ms is 0 here), then read through the old list.
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(log.segments, oldSegments, "the list is not replaced yet");
+      assert.ok(
+        oldSegments.some((seg) => seg.deleted),
+        "retired segments are still in the list",
+      );
+      duringSwap = flat(await readAll(log, 0n, 1 << 20));
+    });
+    try {
+      const stats = await Promise.race([
+        m.cleaner!.clean(log, T0),
+        new Promise((_, reject) => setTimeout(() => reject(new Error("clean or read hangs")), 10_000)),
+      ]);
+      assert.ok(stats, "cleaned");
+    } finally {
+      setCleanerHook(undefined);
+    }
+    assert.deepEqual(duringSwap, before, "the racing read saw the data as before the clean");
+    await new Promise((r) => setTimeout(r, 50)); // the retired files' delete (delay 0)
+    const logs = readdirSync(log.dir)
+      .filter((f) => f.endsWith(".log"))
+      .sort();
+    const live = log.segments.map((s) => `${String(s.baseOffset).padStart(20, "0")}.log`).sort();
+    assert.deepEqual(logs, live, "every .log file on disk is a live segment");
+    assert.deepEqual(
+      flat(await readAll(log, 0n, 1 << 20)),
+      expectedAfterClean(written, log.activeSegment.baseOffset),
+    );
     await m.close();
   });
 });
