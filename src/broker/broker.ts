@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { pino, type Logger } from "pino";
 import { ErrorCode } from "../protocol/error-codes.js";
 import { DEFAULT_LOG_CONFIG, type LogConfig, LogManager, type PartitionLog } from "../storage/index.js";
-import { BrokerConfig, ConfigError, validateTopicConfigs } from "./config/config.js";
+import { BrokerConfig, ConfigError, type DynamicScope, validateTopicConfigs } from "./config/config.js";
 import type { ConfigValue } from "./config/definitions.js";
 import { allHandlers } from "./handlers/index.js";
 import { type BrokerComponent, createComponents } from "./components.js";
@@ -120,12 +120,18 @@ export class Broker {
   async start(): Promise<void> {
     mkdirSync(this.dataDir, { recursive: true });
     this.store = TopicStore.open(this.dataDir, this.nodeId);
-    for (const [k, v] of Object.entries(this.store.brokerConfigs)) {
-      try {
-        this.config.setDynamic(k, v);
-      } catch (e) {
-        // A dynamic value kept by an older Brook for a config that is now read-only (or unknown).
-        this.logger.warn({ config: k, err: String(e) }, "ignoring a stored dynamic broker config");
+    const stored: Array<[DynamicScope, Record<string, string>]> = [
+      ["cluster", this.store.brokerConfigs],
+      ["broker", this.store.nodeBrokerConfigs],
+    ];
+    for (const [scope, configs] of stored) {
+      for (const [k, v] of Object.entries(configs)) {
+        try {
+          this.config.setDynamic(k, v, scope);
+        } catch (e) {
+          // A dynamic value kept by an older Brook for a config that is now read-only (or unknown).
+          this.logger.warn({ config: k, err: String(e) }, "ignoring a stored dynamic broker config");
+        }
       }
     }
     this.writeMetaProperties();
@@ -518,12 +524,19 @@ export class Broker {
     for (let p = 0; p < t.partitions; p++) this.logs.get(name, p)?.updateConfig(lc);
   }
 
-  /** Applies dynamic broker (cluster-default) configs and pushes new defaults to every log. */
-  setBrokerConfigs(configs: Record<string, string | null>, validateOnly: boolean): void {
+  /**
+   * Applies dynamic broker configs, cluster-wide defaults (broker resource "") or this node's own
+   * (`scope` "broker"), and pushes the new defaults to every log.
+   */
+  setBrokerConfigs(
+    configs: Record<string, string | null>,
+    validateOnly: boolean,
+    scope: DynamicScope = "cluster",
+  ): void {
     const trial = new BrokerConfig();
     for (const [k, v] of Object.entries(configs)) {
       try {
-        trial.setDynamic(k, v);
+        trial.setDynamic(k, v, scope);
       } catch (e) {
         // As Kafka: a read-only broker config or a bad value makes the request invalid (an unknown
         // name stays INVALID_CONFIG).
@@ -534,8 +547,9 @@ export class Broker {
       }
     }
     if (validateOnly) return;
-    for (const [k, v] of Object.entries(configs)) this.config.setDynamic(k, v);
-    this.store.setBrokerConfigs(this.config.dynamicEntries());
+    for (const [k, v] of Object.entries(configs)) this.config.setDynamic(k, v, scope);
+    if (scope === "broker") this.store.setNodeBrokerConfigs(this.config.dynamicEntries("broker"));
+    else this.store.setBrokerConfigs(this.config.dynamicEntries("cluster"));
     this.topicConfigCache.clear();
     for (const t of this.store.list()) {
       const lc = this.logConfigFor(t.configs);

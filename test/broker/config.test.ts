@@ -1,7 +1,16 @@
 /** Broker configuration: .properties parsing, validation by Kafka definitions, and effective topic values. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { BrokerConfig, ConfigError, validateTopicConfigs } from "../../src/broker/config/config.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  BrokerConfig,
+  ConfigError,
+  ConfigSource,
+  validateTopicConfigs,
+} from "../../src/broker/config/config.js";
+import { startTestBroker } from "../../src/testing/index.js";
 import { configFromEnv, parseProperties, parseSetOptions } from "../../src/broker/config/sources.js";
 
 describe("broker configuration", () => {
@@ -59,6 +68,65 @@ describe("broker configuration", () => {
     const overridden = new Map(c.topicEntries({ "retention.ms": "5" }).map((e) => [e.name, e]));
     assert.equal(overridden.get("retention.ms")!.value, "5");
     assert.equal(overridden.get("retention.ms")!.source, 1); // TOPIC_CONFIG
+  });
+
+  it("dynamic values: this broker's own win over the cluster-wide default, with their own source", async () => {
+    const c = new BrokerConfig([{ "message.max.bytes": "3000000" }]);
+    c.setDynamic("message.max.bytes", "2000000");
+    c.setDynamic("message.max.bytes", "1500000", "broker");
+    c.setDynamic("log.retention.ms", "86400000");
+    assert.equal(c.number("message.max.bytes"), 1_500_000);
+    const broker = new Map(c.brokerEntries().map((e) => [e.name, e]));
+    assert.equal(broker.get("message.max.bytes")!.source, ConfigSource.DYNAMIC_BROKER_CONFIG);
+    assert.deepEqual(
+      c.synonyms("message.max.bytes").map((s) => `${s.source}=${s.value}`),
+      [
+        `${ConfigSource.DYNAMIC_BROKER_CONFIG}=1500000`,
+        `${ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG}=2000000`,
+        `${ConfigSource.STATIC_BROKER_CONFIG}=3000000`,
+        `${ConfigSource.DEFAULT_CONFIG}=1048588`,
+      ],
+    );
+    const topic = new Map(c.topicEntries({}).map((e) => [e.name, e]));
+    assert.deepEqual(
+      [topic.get("max.message.bytes")!.value, topic.get("max.message.bytes")!.source],
+      ["1500000", ConfigSource.DYNAMIC_BROKER_CONFIG],
+    );
+    // The cluster-default resource lists only what is set there.
+    assert.deepEqual(
+      c.clusterDefaultEntries().map((e) => [e.name, e.value]),
+      [
+        ["message.max.bytes", "2000000"],
+        ["log.retention.ms", "86400000"],
+      ],
+    );
+    assert.deepEqual(c.dynamicEntries("broker"), { "message.max.bytes": "1500000" });
+    c.setDynamic("message.max.bytes", null, "broker");
+    assert.equal(c.number("message.max.bytes"), 2_000_000);
+
+    // Both layers are kept across a restart.
+    const dataDir = mkdtempSync(join(tmpdir(), "brook-config-test-"));
+    try {
+      const first = await startTestBroker({ dataDir });
+      first.broker.setBrokerConfigs({ "message.max.bytes": "1500000" }, false, "broker");
+      first.broker.setBrokerConfigs({ "log.retention.ms": "86400000" }, false, "cluster");
+      await first.close();
+      const second = await startTestBroker({ dataDir });
+      try {
+        const sources = new Map(
+          second.broker.config.brokerEntries().map((e) => [e.name, [e.value, e.source]]),
+        );
+        assert.deepEqual(sources.get("message.max.bytes"), ["1500000", ConfigSource.DYNAMIC_BROKER_CONFIG]);
+        assert.deepEqual(sources.get("log.retention.ms"), [
+          "86400000",
+          ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG,
+        ]);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it("validates topic configs", () => {

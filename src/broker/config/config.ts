@@ -118,10 +118,20 @@ export interface ResolvedEntry {
   type: ConfigDef["type"];
 }
 
-/** The broker's static configuration plus dynamic (AlterConfigs) cluster-wide defaults. */
+/**
+ * Which dynamic layer an AlterConfigs change goes to: the cluster-wide default (broker resource "")
+ * or this broker's own value (broker resource "<node id>"), which wins over the default.
+ */
+export type DynamicScope = "cluster" | "broker";
+
+/**
+ * The broker's static configuration plus dynamic (AlterConfigs) values: cluster-wide defaults and
+ * this broker's own, in Kafka's order of precedence (own dynamic, dynamic default, static, default).
+ */
 export class BrokerConfig {
   private readonly staticValues = new Map<string, ConfigValue>();
   private readonly dynamicValues = new Map<string, ConfigValue>();
+  private readonly brokerValues = new Map<string, ConfigValue>();
 
   /** Builds from raw key/value layers in increasing precedence. Unknown keys are refused. */
   constructor(layers: Array<Record<string, string>> = []) {
@@ -154,14 +164,15 @@ export class BrokerConfig {
     }
   }
 
-  /** Applies a dynamic cluster-default change (AlterConfigs on the broker resource). */
-  setDynamic(key: string, raw: string | null): void {
+  /** Applies a dynamic change (AlterConfigs on the broker resource "" or this node's id). */
+  setDynamic(key: string, raw: string | null, scope: DynamicScope = "cluster"): void {
     const def = BROKER_CONFIG_BY_NAME.get(key);
     if (!def) throw new ConfigError(key, `Unknown broker configuration "${key}"`);
     if (def.readOnly)
       throw new ConfigError(key, `Configuration ${key} is read-only and cannot be updated dynamically`);
-    if (raw === null) this.dynamicValues.delete(key);
-    else this.dynamicValues.set(key, parseValue(def, raw));
+    const values = scope === "broker" ? this.brokerValues : this.dynamicValues;
+    if (raw === null) values.delete(key);
+    else values.set(key, parseValue(def, raw));
   }
 
   /**
@@ -173,6 +184,7 @@ export class BrokerConfig {
     const names = BROKER_SYNONYM_GROUPS.find((g) => g.includes(key)) ?? [key];
     const out: Array<{ name: string; value: string | null; source: number }> = [];
     const layers: Array<[(def: ConfigDef) => string | null | undefined, number]> = [
+      [(def) => this.formatted(def, this.brokerValues.get(def.name)), ConfigSource.DYNAMIC_BROKER_CONFIG],
       [
         (def) => this.formatted(def, this.dynamicValues.get(def.name)),
         ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG,
@@ -196,14 +208,17 @@ export class BrokerConfig {
     return v === undefined ? undefined : formatValue(def, v);
   }
 
-  dynamicEntries(): Record<string, string> {
+  /** The dynamic values of one layer, as strings (what the metadata store keeps). */
+  dynamicEntries(scope: DynamicScope = "cluster"): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [k, v] of this.dynamicValues) out[k] = formatValue(BROKER_CONFIG_BY_NAME.get(k)!, v);
+    const values = scope === "broker" ? this.brokerValues : this.dynamicValues;
+    for (const [k, v] of values) out[k] = formatValue(BROKER_CONFIG_BY_NAME.get(k)!, v);
     return out;
   }
 
   /** Value or undefined when neither set nor defaulted. */
   value(key: string): ConfigValue | undefined {
+    if (this.brokerValues.has(key)) return this.brokerValues.get(key);
     if (this.dynamicValues.has(key)) return this.dynamicValues.get(key);
     if (this.staticValues.has(key)) return this.staticValues.get(key);
     const def = BROKER_CONFIG_BY_NAME.get(key);
@@ -212,7 +227,7 @@ export class BrokerConfig {
   }
 
   isSet(key: string): boolean {
-    return this.dynamicValues.has(key) || this.staticValues.has(key);
+    return this.brokerValues.has(key) || this.dynamicValues.has(key) || this.staticValues.has(key);
   }
 
   number(key: string): number {
@@ -247,9 +262,11 @@ export class BrokerConfig {
     const def = TOPIC_CONFIG_BY_NAME.get(topicKey);
     if (!def?.brokerDefault) return undefined;
     const bk = def.brokerDefault;
-    const source = this.dynamicValues.has(bk)
-      ? ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG
-      : ConfigSource.STATIC_BROKER_CONFIG;
+    const source = this.brokerValues.has(bk)
+      ? ConfigSource.DYNAMIC_BROKER_CONFIG
+      : this.dynamicValues.has(bk)
+        ? ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG
+        : ConfigSource.STATIC_BROKER_CONFIG;
     if (bk === "log.retention.ms") {
       const set = ["log.retention.ms", "log.retention.minutes", "log.retention.hours"].some((k) =>
         this.isSet(k),
@@ -289,6 +306,14 @@ export class BrokerConfig {
   /** Every broker config with its value and source, for DescribeConfigs on the broker resource. */
   brokerEntries(): ResolvedEntry[] {
     return [...BROKER_CONFIG_BY_NAME.values()].map((def) => {
+      if (this.brokerValues.has(def.name)) {
+        return entry(
+          def,
+          formatValue(def, this.brokerValues.get(def.name)!),
+          ConfigSource.DYNAMIC_BROKER_CONFIG,
+          false,
+        );
+      }
       if (this.dynamicValues.has(def.name)) {
         return entry(
           def,
@@ -306,6 +331,17 @@ export class BrokerConfig {
         );
       }
       return entry(def, def.default, ConfigSource.DEFAULT_CONFIG, true);
+    });
+  }
+
+  /**
+   * DescribeConfigs on the cluster-default broker resource (""): as Kafka, only the configs that
+   * have a dynamic cluster-wide default.
+   */
+  clusterDefaultEntries(): ResolvedEntry[] {
+    return [...this.dynamicValues].map(([name, v]) => {
+      const def = BROKER_CONFIG_BY_NAME.get(name)!;
+      return entry(def, formatValue(def, v), ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, false);
     });
   }
 }

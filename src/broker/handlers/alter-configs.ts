@@ -29,10 +29,12 @@ export const alterConfigsHandler = defineHandler(AlterConfigs, (ctx, req) => {
       } else if (res.resourceType === ResourceType.BROKER) {
         const err = brokerResourceError(broker, res.resourceName);
         if (err) return { ...base, ...err };
+        // "" replaces the cluster-wide defaults, the node id this broker's own values.
+        const scope = res.resourceName === "" ? "cluster" : "broker";
         const next: Record<string, string | null> = {};
-        for (const k of Object.keys(broker.config.dynamicEntries())) next[k] = null;
+        for (const k of Object.keys(broker.config.dynamicEntries(scope))) next[k] = null;
         for (const c of res.configs) next[c.name] = c.value;
-        broker.setBrokerConfigs(next, req.validateOnly);
+        broker.setBrokerConfigs(next, req.validateOnly, scope);
       } else {
         return { ...base, ...unsupportedResource(res.resourceType) };
       }

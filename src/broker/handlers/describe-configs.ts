@@ -3,8 +3,9 @@
  * broker default, or Kafka's default) and broker configs. Synonyms list the chain of sources as
  * Kafka does: a topic's own value, then its broker config's dynamic, static and default values (the
  * default only when Kafka has one: log.retention.ms, log.roll.ms and the like have none), or a
- * broker config's own chain. As Kafka, the error message is "" when there is no error and for an
- * unknown topic.
+ * broker config's own chain. The broker resource "" (the cluster-wide default) lists only the configs
+ * set there, with only that layer as synonyms. As Kafka, the error message is "" when there is no
+ * error and for an unknown topic.
  */
 import { ErrorCode } from "../../protocol/error-codes.js";
 import { DescribeConfigs } from "../../protocol/messages/describe-configs.js";
@@ -32,7 +33,9 @@ export const describeConfigsHandler = defineHandler(DescribeConfigs, (ctx, req) 
     } else if (res.resourceType === ResourceType.BROKER) {
       const err = brokerResourceError(broker, res.resourceName);
       if (err) return { ...base, ...err, configs: [] };
-      entries = broker.config.brokerEntries();
+      // "" is the cluster-wide default resource: as Kafka, only the configs set there.
+      entries =
+        res.resourceName === "" ? broker.config.clusterDefaultEntries() : broker.config.brokerEntries();
     } else if (res.resourceType === ResourceType.BROKER_LOGGER) {
       entries = [];
     } else {
@@ -48,7 +51,12 @@ export const describeConfigsHandler = defineHandler(DescribeConfigs, (ctx, req) 
         const def = TOPIC_CONFIG_BY_NAME.get(e.name);
         if (def?.brokerDefault) synonyms.push(...broker.config.synonyms(def.brokerDefault));
       } else if (req.includeSynonyms) {
-        synonyms.push(...broker.config.synonyms(e.name));
+        const all = broker.config.synonyms(e.name);
+        synonyms.push(
+          ...(res.resourceName === ""
+            ? all.filter((s) => s.source === ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG)
+            : all),
+        );
       }
       return {
         name: e.name,

@@ -89,13 +89,15 @@ export const incrementalAlterConfigsHandler = defineHandler(IncrementalAlterConf
       } else if (res.resourceType === ResourceType.BROKER) {
         const err = brokerResourceError(broker, res.resourceName);
         if (err) return { ...base, ...err };
+        // "" is the cluster-wide default, the node id this broker's own value (which wins).
+        const scope = res.resourceName === "" ? "cluster" : "broker";
         const next = apply(
-          broker.config.dynamicEntries(),
+          broker.config.dynamicEntries(scope),
           res.configs,
           (k) => broker.config.string(k) ?? null,
           (k) => BROKER_CONFIG_BY_NAME.get(k)?.type === "list",
         );
-        broker.setBrokerConfigs(next, req.validateOnly);
+        broker.setBrokerConfigs(next, req.validateOnly, scope);
       } else if (res.resourceType === ResourceType.BROKER_LOGGER) {
         return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
       } else {

@@ -22,6 +22,8 @@ interface Document {
   nodeId: number;
   topics: TopicRecord[];
   brokerConfigs: Record<string, string>;
+  /** This node's own dynamic configs (broker resource "<node id>"); absent in older files. */
+  nodeBrokerConfigs?: Record<string, string>;
 }
 
 export const METADATA_FILE = "__brook_metadata.json";
@@ -135,12 +137,23 @@ export class TopicStore {
     this.persist();
   }
 
+  /** Dynamic cluster-wide defaults (broker resource ""). */
   get brokerConfigs(): Record<string, string> {
     return { ...this.doc.brokerConfigs };
   }
 
   setBrokerConfigs(configs: Record<string, string>): void {
     this.doc.brokerConfigs = configs;
+    this.persist();
+  }
+
+  /** This node's own dynamic configs (broker resource "<node id>"). */
+  get nodeBrokerConfigs(): Record<string, string> {
+    return { ...this.doc.nodeBrokerConfigs };
+  }
+
+  setNodeBrokerConfigs(configs: Record<string, string>): void {
+    this.doc.nodeBrokerConfigs = configs;
     this.persist();
   }
 }
