@@ -1185,7 +1185,11 @@ export class PartitionLog {
     return null;
   }
 
-  /** ListOffsets MAX_TIMESTAMP: the offset of the (first) record with the largest timestamp. */
+  /**
+   * ListOffsets MAX_TIMESTAMP: the offset of the (first) record with the largest timestamp. As in
+   * Kafka, records below the log start that are still in a segment (after DeleteRecords) count: Kafka
+   * answers from each segment's remembered maximum.
+   */
   async maxTimestamp(): Promise<{ offset: bigint; timestamp: bigint } | null> {
     const hw = this.hw;
     let best: LogSegment | undefined;
@@ -1200,14 +1204,14 @@ export class PartitionLog {
     let batch: Buffer | undefined;
     await this.scanFrom(best, 0, (b) => {
       if (b.baseOffset >= hw) return false;
-      if (b.maxTimestamp === target && b.lastOffset >= this.logStart) {
+      if (b.maxTimestamp === target) {
         batch = Buffer.from(b.buf.subarray(b.at, b.at + b.size));
         return false;
       }
       return true;
     });
     if (!batch) return null;
-    return firstRecordAtOrAfter(batch, target, this.logStart);
+    return firstRecordAtOrAfter(batch, target, -1n);
   }
 
   /**
