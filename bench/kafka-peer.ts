@@ -28,7 +28,6 @@ import {
   kafkaJavaClasspath,
   kafkaServerProperties,
   randomKafkaUuid,
-  runKafkaJava,
   startApacheKafka,
 } from "../test/support/apache-kafka.js";
 import { RawClient } from "../test/support/raw-client.js";
@@ -293,7 +292,7 @@ export async function measureKafkaStart(scratch: string): Promise<{ startMs: num
         .join("\n")}\n`,
     );
     const f0 = performance.now();
-    const fmt = await runKafkaJava(
+    const fmt = await runJavaTool(
       "kafka.tools.StorageTool",
       ["format", "-t", randomKafkaUuid(), "-c", cfg, "--standalone"],
       { jvmArgs: [`-Dlog4j2.configurationFile=${log4j}`], timeoutMs: 120_000 },
@@ -324,6 +323,39 @@ export async function measureKafkaStart(scratch: string): Promise<{ startMs: num
 // ---------------------------------------------------------------------------------------------
 // Kafka's own perf tools
 
+/**
+ * Runs a Java main class with Kafka's jars and collects its output, resolving once the output
+ * streams have closed ('close', not 'exit': on 'exit' the last lines may still be unread). SIGKILL
+ * after `timeoutMs`, resolving with what was printed until then and code null.
+ */
+export function runJavaTool(
+  mainClass: string,
+  args: string[],
+  o: { heapMb?: number; jvmArgs?: string[]; timeoutMs: number },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(
+      javaBinary(),
+      [`-Xmx${o.heapMb ?? 256}m`, ...(o.jvmArgs ?? []), "-cp", kafkaJavaClasspath(), mainClass, ...args],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    track(p);
+    let stdout = "";
+    let stderr = "";
+    p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const t = setTimeout(() => p.kill("SIGKILL"), o.timeoutMs);
+    p.on("error", (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+    p.on("close", (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 const MIB_TO_MB = (1024 * 1024) / 1e6;
 
 export interface JavaPerfResult {
@@ -334,17 +366,54 @@ export interface JavaPerfResult {
   line: string;
 }
 
-/** Parses ProducerPerformance's final line: "N records sent, R records/sec (M MB/sec), ...". */
-export function parseProducerPerformance(out: string): JavaPerfResult {
-  const lines = out.split("\n").filter((l) => /records sent, [\d.]+ records\/sec/.test(l));
-  const line = lines[lines.length - 1] ?? "";
-  const m = /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/.exec(line);
-  if (!m) throw new Error(`cannot parse ProducerPerformance output: ${out.slice(-600)}`);
+/**
+ * Parses ProducerPerformance's output: its steady-state line ("N steady state records sent, R
+ * records/sec (M MB/sec), ...", printed with --warmup-records), else its final line ("N records sent,
+ * ... ms 50th, ..."); when it was stopped at the time cap, its per-second progress lines ("N records
+ * sent, R records/sec (M MB/sec), ... max latency.") summed up.
+ */
+export function parseProducerPerformance(out: string): JavaPerfResult & { capped: boolean } {
+  const re = /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/;
+  const steady = /(\d+) steady state records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/.exec(out);
+  if (steady)
+    return {
+      records: Number(steady[1]),
+      recordsPerSec: Number(steady[2]),
+      mbPerSec: Number(steady[3]) * MIB_TO_MB,
+      line: steady[0],
+      capped: false,
+    };
+  const lines = out.split("\n").filter((l) => re.test(l));
+  const final = lines.filter((l) => / 50th/.test(l)).at(-1);
+  if (final) {
+    const m = re.exec(final)!;
+    return {
+      records: Number(m[1]),
+      recordsPerSec: Number(m[2]),
+      mbPerSec: Number(m[3]) * MIB_TO_MB,
+      line: final.trim(),
+      capped: false,
+    };
+  }
+  let records = 0;
+  let secs = 0;
+  let mib = 0;
+  for (const l of lines) {
+    const m = re.exec(l)!;
+    const n = Number(m[1]);
+    const rate = Number(m[2]);
+    if (n === 0 || rate === 0) continue;
+    records += n;
+    secs += n / rate;
+    mib += (Number(m[3]) * n) / rate;
+  }
+  if (records === 0) throw new Error(`cannot parse ProducerPerformance output: ${out.slice(-600)}`);
   return {
-    records: Number(m[1]),
-    recordsPerSec: Number(m[2]),
-    mbPerSec: Number(m[3]) * MIB_TO_MB,
-    line: line.trim(),
+    records,
+    recordsPerSec: records / secs,
+    mbPerSec: (mib / secs) * MIB_TO_MB,
+    line: `${lines.length} progress lines`,
+    capped: true,
   };
 }
 
@@ -368,15 +437,20 @@ export function parseConsumerPerformance(out: string): JavaPerfResult {
   };
 }
 
-/** Runs ProducerPerformance against `bootstrap` with producer `props`; `payload` is a record size or a file of lines. */
+/**
+ * Runs ProducerPerformance against `bootstrap` with producer `props`; `payload` is a record size or a
+ * file of lines. The first 10% of the records are JVM warm-up (--warmup-records): the figure is the
+ * steady state after them. Stopped (SIGKILL) after `capMs`: the figure then comes from its progress
+ * lines.
+ */
 export async function producerPerformance(o: {
   bootstrap: string;
   topic: string;
   records: number;
   payload: { size: number } | { file: string };
   props: Record<string, string>;
-  timeoutMs: number;
-}): Promise<JavaPerfResult> {
+  capMs: number;
+}): Promise<JavaPerfResult & { capped: boolean }> {
   const args = [
     "--bootstrap-server",
     o.bootstrap,
@@ -387,16 +461,18 @@ export async function producerPerformance(o: {
     "--throughput",
     "-1",
     ...("size" in o.payload ? ["--record-size", String(o.payload.size)] : ["--payload-file", o.payload.file]),
+    "--warmup-records",
+    String(Math.floor(o.records / 10)),
     "--reporting-interval",
-    "60000",
+    "1000",
     "--command-property",
     ...Object.entries(o.props).map(([k, v]) => `${k}=${v}`),
   ];
-  const r = await runKafkaJava("org.apache.kafka.tools.ProducerPerformance", args, {
+  const r = await runJavaTool("org.apache.kafka.tools.ProducerPerformance", args, {
     heapMb: 512,
-    timeoutMs: o.timeoutMs,
+    timeoutMs: o.capMs,
   });
-  if (r.code !== 0)
+  if (r.code !== 0 && r.code !== null)
     throw new Error(`ProducerPerformance exited with ${r.code}: ${(r.stderr || r.stdout).slice(-600)}`);
   return parseProducerPerformance(r.stdout);
 }
@@ -409,7 +485,7 @@ export async function consumerPerformance(o: {
   group: string;
   timeoutMs: number;
 }): Promise<JavaPerfResult> {
-  const r = await runKafkaJava(
+  const r = await runJavaTool(
     "org.apache.kafka.tools.ConsumerPerformance",
     [
       "--bootstrap-server",

@@ -128,7 +128,7 @@ export async function perfProducers(
     child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
     return new Promise<void>((resolve, reject) => {
       child.on("error", reject);
-      child.on("exit", (code, signal) => {
+      child.on("close", (code, signal) => {
         outs[i] = out;
         if (code === 0 || capped) resolve();
         else reject(new Error(`rdkafka_performance #${i} exited with ${code ?? signal}: ${out.slice(-500)}`));

@@ -35,7 +35,6 @@ import {
   consumerPerformance,
   createTopic,
   deleteTopics,
-  type JavaPerfResult,
   measureBrookStart,
   measureKafkaStart,
   producerPerformance,
@@ -189,34 +188,59 @@ export default async function run_(ctx: BenchContext): Promise<void> {
   }
   const cpuInRuns = new Map<Key, number>();
 
-  /** Runs `fn` against each target (Brook, Kafka, and Kafka flush-per-write when `fsync`), order alternating by `turn`. */
+  /**
+   * Runs `fn` against each target (Brook, Kafka, and Kafka flush-per-write when `fsync`), `rounds`
+   * times; the order alternates from one call (and round) to the next. With several rounds the
+   * outcome is the mean of the rounds that did not fail.
+   */
   let turn = 0;
   const sideBySide = async (
     what: string,
-    opts: { fsync?: boolean },
-    fn: (t: Target) => Promise<Outcome>,
+    opts: { fsync?: boolean; rounds?: number },
+    fn: (t: Target, round: number) => Promise<Outcome>,
   ): Promise<Map<Key, Outcome>> => {
-    const list = targets.filter((t) => t.key !== "kafkaFsync" || opts.fsync);
-    if (turn++ % 2 === 1) list.reverse();
+    const rounds = opts.rounds ?? 1;
+    const all = new Map<Key, Outcome[]>();
+    for (let round = 0; round < rounds; round++) {
+      const list = targets.filter((t) => t.key !== "kafkaFsync" || opts.fsync);
+      if (turn++ % 2 === 1) list.reverse();
+      for (const t of list) {
+        ctx.progress(`${what}${rounds > 1 ? ` (round ${round + 1}/${rounds})` : ""} — ${t.short}`);
+        const before = readProcUsage(t.pid);
+        let o: Outcome;
+        try {
+          o = await fn(t, round);
+        } catch (e) {
+          o = { value: Number.NaN, error: (e as Error).message.split("\n")[0]!.slice(0, 300) };
+          ctx.progress(`  ${t.short} failed: ${o.error}`);
+        }
+        const after = readProcUsage(t.pid);
+        if (before && after) {
+          o.cpu = after.cpuSeconds - before.cpuSeconds;
+          cpuInRuns.set(t.key, (cpuInRuns.get(t.key) ?? 0) + o.cpu);
+        }
+        all.set(t.key, [...(all.get(t.key) ?? []), o]);
+        // Write back what this run left dirty, so the next one does not pay for it.
+        await run("sync", [], 300_000).catch(() => {});
+      }
+    }
     const out = new Map<Key, Outcome>();
-    for (const t of list) {
-      ctx.progress(`${what} — ${t.short}`);
-      const before = readProcUsage(t.pid);
-      let o: Outcome;
-      try {
-        o = await fn(t);
-      } catch (e) {
-        o = { value: Number.NaN, error: (e as Error).message.split("\n")[0]!.slice(0, 300) };
-        ctx.progress(`  ${t.short} failed: ${o.error}`);
+    for (const [key, os] of all) {
+      const ok = os.filter((o) => !o.error && Number.isFinite(o.value));
+      if (ok.length === 0) {
+        out.set(key, os[0]!);
+        continue;
       }
-      const after = readProcUsage(t.pid);
-      if (before && after) {
-        o.cpu = after.cpuSeconds - before.cpuSeconds;
-        cpuInRuns.set(t.key, (cpuInRuns.get(t.key) ?? 0) + o.cpu);
-      }
-      out.set(t.key, o);
-      // Write back what this run left dirty, so the next one does not pay for it.
-      await run("sync", [], 300_000).catch(() => {});
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      const cpus = ok.map((o) => o.cpu).filter((c): c is number => c !== undefined);
+      out.set(key, {
+        value: mean(ok.map((o) => o.value)),
+        cpu: cpus.length ? mean(cpus) : undefined,
+        detail:
+          ok.length > 1
+            ? `mean of ${ok.length} runs (${ok.map((o) => fmtNum(o.value)).join(" / ")})${ok.at(-1)!.detail ? `, last: ${ok.at(-1)!.detail}` : ""}`
+            : ok[0]!.detail,
+      });
     }
     return out;
   };
@@ -270,7 +294,9 @@ export default async function run_(ctx: BenchContext): Promise<void> {
     const perf = await rdkafkaPerformanceOrNote(ctx);
     const runBytes = q ? 100e6 : 1e9;
     const capMs = q ? 30_000 : 90_000;
-    const keep = new Map<string, number>(); // topic of each target kept for the fetch shapes: "<size>|<key>"
+    const rounds = q ? 1 : 2;
+    // Topics of the first round kept for the fetch shapes: "<size>|<key>" -> [topic, records].
+    const keep = new Map<string, [string, number]>();
 
     // ---- 4. produce with rdkafka_performance
     if (perf) {
@@ -285,38 +311,42 @@ export default async function run_(ctx: BenchContext): Promise<void> {
         const fsync = s.acks === -1;
         const tag = `${s.size}-a${s.acks === 1 ? "1" : "all"}-x${s.producers}-${s.codec}`;
         const title = `produce ${sizeLabel(s.size)} records, acks=${s.acks}, ${s.producers} producer${s.producers > 1 ? "s" : ""}${s.codec !== "none" ? `, ${s.codec}` : ""}, librdkafka`;
-        const res = await sideBySide(`${title}: ${fmtNum(count)} records`, { fsync }, async (t) => {
-          const topic = `perf-${tag}-${t.key}`;
-          await createTopic(t.port, topic, s.producers, t.topicConfigs);
-          const r = await perfProducers(perf, {
-            bootstrap: t.bootstrap,
-            topic,
-            producers: s.producers,
-            size: s.size,
-            count,
-            capMs,
-            extra: [
-              "-a",
-              String(s.acks),
-              "-z",
-              s.codec,
-              "-X",
-              "linger.ms=5",
-              "-X",
-              "batch.size=1000000",
-              "-X",
-              "queue.buffering.max.messages=1000000",
-            ],
-          });
-          if (s.keepForFetch) keep.set(`${s.size}|${t.key}`, r.delivered);
-          else await deleteTopics(t.port, [topic]);
-          if (r.failed > 0 && r.delivered === 0)
-            throw new Error(`${r.failed} records failed, none delivered`);
-          return {
-            value: r.mbPerSec,
-            detail: `${fmtNum(r.recordsPerSec)} records/s${r.capped ? `, stopped at the ${capMs / 1000} s cap after ${fmtNum(r.delivered)} records` : ""}${r.failed ? `, ${r.failed} failed` : ""}`,
-          };
-        });
+        const res = await sideBySide(
+          `${title}: ${fmtNum(count)} records`,
+          { fsync, rounds },
+          async (t, round) => {
+            const topic = `perf-${tag}-${t.key}-r${round}`;
+            await createTopic(t.port, topic, s.producers, t.topicConfigs);
+            const r = await perfProducers(perf, {
+              bootstrap: t.bootstrap,
+              topic,
+              producers: s.producers,
+              size: s.size,
+              count,
+              capMs,
+              extra: [
+                "-a",
+                String(s.acks),
+                "-z",
+                s.codec,
+                "-X",
+                "linger.ms=5",
+                "-X",
+                "batch.size=1000000",
+                "-X",
+                "queue.buffering.max.messages=1000000",
+              ],
+            });
+            if (s.keepForFetch && round === 0) keep.set(`${s.size}|${t.key}`, [topic, r.delivered]);
+            else await deleteTopics(t.port, [topic]);
+            if (r.failed > 0 && r.delivered === 0)
+              throw new Error(`${r.failed} records failed, none delivered`);
+            return {
+              value: r.mbPerSec,
+              detail: `${fmtNum(r.recordsPerSec)} records/s${r.capped ? `, stopped at the ${capMs / 1000} s cap after ${fmtNum(r.delivered)} records` : ""}${r.failed ? `, ${r.failed} failed` : ""}`,
+            };
+          },
+        );
         recordShape(title, "MB/s", res, {
           fsync,
           chart: "throughput",
@@ -339,24 +369,12 @@ export default async function run_(ctx: BenchContext): Promise<void> {
       // ---- 5. fetch from the page cache: the acks=1 topics written above
       for (const size of [1024, 100]) {
         const title = `fetch ${sizeLabel(size)} records from the page cache, librdkafka consumer, 1 partition`;
-        const res = await sideBySide(title, {}, async (t) => {
-          const n = keep.get(`${size}|${t.key}`);
+        const res = await sideBySide(title, { rounds }, async (t) => {
+          const [topic, n] = keep.get(`${size}|${t.key}`) ?? ["", 0];
           if (!n) throw new Error("no topic written earlier in the run");
           const out = await run(
             perf,
-            [
-              "-C",
-              "-t",
-              `perf-${size}-a1-x1-none-${t.key}`,
-              "-b",
-              t.bootstrap,
-              "-p",
-              "0",
-              "-o",
-              "beginning",
-              "-c",
-              String(n),
-            ],
+            ["-C", "-t", topic, "-b", t.bootstrap, "-p", "0", "-o", "beginning", "-c", String(n)],
             capMs * 2,
           );
           const r = parsePerf(out);
@@ -376,9 +394,9 @@ export default async function run_(ctx: BenchContext): Promise<void> {
       for (const codec of ["lz4", "zstd"] as const) {
         await produceShape({ size: 1024, acks: 1, producers: 1, codec });
       }
-      for (const [size, key] of [...keep.keys()].map((k) => k.split("|") as [string, Key])) {
-        const t = targets.find((x) => x.key === key);
-        if (t) await deleteTopics(t.port, [`perf-${size}-a1-x1-none-${key}`]);
+      for (const [k, [topic]] of keep) {
+        const t = targets.find((x) => x.key === k.split("|")[1]);
+        if (t) await deleteTopics(t.port, [topic]);
       }
     }
 
@@ -410,21 +428,24 @@ export default async function run_(ctx: BenchContext): Promise<void> {
         const res = await sideBySide(`${title}: ${fmtNum(records)} records`, { fsync }, async (t) => {
           const topic = `java-a${s.acks === 1 ? "1" : "all"}-${s.codec}-${t.key}`;
           await createTopic(t.port, topic, 1, t.topicConfigs);
-          const r: JavaPerfResult = await producerPerformance({
+          const r = await producerPerformance({
             bootstrap: t.bootstrap,
             topic,
             records,
             payload: s.json ? { file: payloadFile } : { size: 1024 },
             props: { acks: String(s.acks), "compression.type": s.codec },
-            timeoutMs: capMs * 3,
+            capMs,
           });
           if (!s.keep) await deleteTopics(t.port, [topic]);
-          return { value: r.mbPerSec, detail: `${fmtNum(r.recordsPerSec)} records/s` };
+          return {
+            value: r.mbPerSec,
+            detail: `${fmtNum(r.recordsPerSec)} records/s${r.capped ? `, stopped at the ${capMs / 1000} s cap after ${fmtNum(r.records)} records` : ""}`,
+          };
         });
         recordShape(title, "MB/s", res, {
           fsync,
           chart: "throughput",
-          note: `${fmtNum(records)} records; Java producer defaults otherwise (batch.size 16384, linger.ms 5${s.acks === -1 ? ", idempotent" : ""}); the tool's own timing, JVM start excluded`,
+          note: `${fmtNum(records)} records; Java producer defaults otherwise (batch.size 16384, linger.ms 5${s.acks === -1 ? ", idempotent" : ""}); the tool's own steady-state figure after 10% warm-up records`,
         });
       };
       await javaShape({ acks: 1, codec: "none", json: false, keep: true });
