@@ -469,11 +469,13 @@ interface ClusterRun {
 
 /**
  * Everything on one cluster, two JVMs at a time: the four apps in one, and beside it recount in
- * three JVMs one after the other: instance a, halted at its 500th count with a transaction open;
- * instances a (same state dir, so the same process id and transactional ids: InitProducerId fences
- * and aborts what the halted JVM left) and b, halted at their 700th count; then instance c alone,
- * with a fresh state dir: the transactions of the second JVM are aborted by their timeout, the
- * state is restored from the changelogs, and the app runs to the end.
+ * three JVMs one after the other: instance a (static members, KIP-345), halted at its 500th count
+ * with a transaction open; instances a (same state dir, so the same process id and transactional
+ * ids: InitProducerId fences and aborts what the halted JVM left; same group.instance.ids: its
+ * members replace the halted ones) and b (dynamic members), halted at their 700th count; then
+ * instance c alone, with a fresh state dir: the second JVM's members leave by session timeout, its
+ * transactions are aborted by their timeout, the state is restored from the changelogs, and the
+ * app runs to the end.
  */
 async function runCluster(label: string, bootstrap: string, dir: string): Promise<ClusterRun> {
   const runId = `${label}-${process.pid}-${Date.now()}`;
@@ -496,8 +498,8 @@ async function runCluster(label: string, bootstrap: string, dir: string): Promis
       await runJava({ bootstrap, logFile: recountLog, stateDir, runId, apps: ["recount"], props, halts }),
     );
   };
-  await phase({ pauseMs: "2", haltAfter: "500", instances: "a" }, true);
-  await phase({ pauseMs: "2", haltAfter: "700", instances: "a,b" }, true);
+  await phase({ pauseMs: "2", haltAfter: "500", instances: "a", static: "a" }, true);
+  await phase({ pauseMs: "2", haltAfter: "700", instances: "a,b", static: "a" }, true);
   await phase({ instances: "c" }, false);
   const main = await mainRun;
   const reset = await resetRun;

@@ -62,7 +62,8 @@ import org.apache.kafka.streams.kstream.TimeWindows;
  * halts the JVM (exit 3, nothing closed, a transaction left open) at the N-th count recount
  * outputs, so that the next run with the same run id resumes the app where its last commit left it;
  * brook.instances=a,b runs one KafkaStreams per name (state dir <app>-<name>, so a process id of
- * its own) for every app.
+ * its own) for every app; brook.static=a gives the instances named static membership (KIP-345,
+ * group.instance.id <app>-<name>, to which Streams appends each thread's index).
  *
  * Prints one line starting with "RESULT " holding a JSON object: for every app its final output,
  * the internal topics Streams created (partitions and a few configs), and timings. Exits 0 on
@@ -393,6 +394,12 @@ public final class StreamsSuite {
         for (String instance : instances) {
           File stateDir = new File(stateRoot, name + "-" + instance);
           Properties props = streamsProps(bootstrap, appId, stateDir);
+          if (List.of(System.getProperty("brook.static", "").split(",")).contains(instance)) {
+            // Static membership (KIP-345): Streams appends each thread's index to this id.
+            props.put(
+                StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+                name + "-" + instance);
+          }
           // recount forwards every update at once (no record cache), so its aborted transactions
           // hold output and changelog records too, not only repartition records.
           if (name.equals("recount")) props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
