@@ -40,10 +40,36 @@ describe("broker configuration", () => {
         return true;
       },
     );
-    assert.throws(() => new BrokerConfig([{ "num.partitions": "zero" }]), /num\.partitions.*an integer >= 1/);
-    assert.throws(() => new BrokerConfig([{ "num.partitions": "0" }]), /num\.partitions/);
-    assert.throws(() => new BrokerConfig([{ "auto.create.topics.enable": "yes" }]), /true or false/);
-    assert.throws(() => new BrokerConfig([{ "log.cleanup.policy": "remove" }]), /one of delete, compact/);
+    // In the words of Kafka's own config parser (AlterConfigs answers them, Kafka's tools print them).
+    assert.throws(
+      () => new BrokerConfig([{ "num.partitions": "zero" }]),
+      /Invalid value zero for configuration num\.partitions: Not a number of type INT$/,
+    );
+    assert.throws(
+      () => new BrokerConfig([{ "num.partitions": "0" }]),
+      /Invalid value 0 for configuration num\.partitions: Value must be at least 1$/,
+    );
+    assert.throws(
+      () => new BrokerConfig([{ "message.max.bytes": "99999999999" }]),
+      /: Not a number of type INT$/,
+    );
+    assert.throws(
+      () => new BrokerConfig([{ "log.cleaner.min.cleanable.ratio": "1.5" }]),
+      /: Value must be no more than 1$/,
+    );
+    assert.throws(
+      () => new BrokerConfig([{ "auto.create.topics.enable": "yes" }]),
+      /: Expected value to be either true or false$/,
+    );
+    assert.throws(
+      () => new BrokerConfig([{ "log.cleanup.policy": "remove" }]),
+      /Invalid value remove for configuration log\.cleanup\.policy: String must be one of: compact, delete$/,
+    );
+    const c = new BrokerConfig();
+    assert.throws(
+      () => c.setDynamic("num.partitions", "3"),
+      /Cannot update these configs dynamically: \[num\.partitions\]$/,
+    );
     assert.throws(
       () =>
         new BrokerConfig([

@@ -31,43 +31,31 @@ export const ConfigSource = {
   DEFAULT_CONFIG: 5,
 } as const;
 
-function describeAllowed(def: ConfigDef): string {
-  if (def.allowed) return `one of ${def.allowed.join(", ")}`;
-  switch (def.type) {
-    case "boolean":
-      return "true or false";
-    case "int":
-    case "short":
-    case "long": {
-      const lo = def.min !== undefined ? `>= ${def.min}` : "";
-      const hi = def.max !== undefined ? `<= ${def.max}` : "";
-      return `an integer${lo || hi ? ` ${[lo, hi].filter(Boolean).join(" and ")}` : ""}`;
-    }
-    case "double":
-      return `a number${def.min !== undefined ? ` in [${def.min}, ${def.max ?? "∞"}]` : ""}`;
-    default:
-      return "a string";
-  }
-}
-
-/** Parses and validates a raw string for a definition; throws ConfigError naming the key. */
+/**
+ * Parses and validates a raw string for a definition; throws ConfigError naming the key, in the
+ * words Kafka's own config parser uses (AlterConfigs and CreateTopics answer them, Kafka's tools print
+ * them): "Invalid value <raw> for configuration <name>: <reason>".
+ */
 export function parseValue(def: ConfigDef, raw: string): ConfigValue {
-  const bad = (): never => {
-    throw new ConfigError(
-      def.name,
-      `Invalid value "${raw}" for configuration ${def.name}: expected ${describeAllowed(def)}`,
-    );
+  const bad = (reason: string): never => {
+    throw new ConfigError(def.name, `Invalid value ${raw} for configuration ${def.name}: ${reason}`);
   };
+  const notA = () => bad(`Not a number of type ${def.type.toUpperCase()}`);
+  const range = (n: number | bigint) => {
+    if (def.min !== undefined && n < def.min) bad(`Value must be at least ${def.min}`);
+    if (def.max !== undefined && n > def.max) bad(`Value must be no more than ${def.max}`);
+  };
+  const oneOf = () => bad(`String must be one of: ${def.allowed!.join(", ")}`);
   const v = raw.trim();
   switch (def.type) {
     case "boolean":
       if (v.toLowerCase() === "true") return true;
       if (v.toLowerCase() === "false") return false;
-      return bad();
+      return bad("Expected value to be either true or false");
     case "int":
     case "short":
     case "long": {
-      if (!/^-?\d+$/.test(v)) return bad();
+      if (!/^-?\d+$/.test(v)) return notA();
       const big = BigInt(v);
       const limits: Record<string, [bigint, bigint]> = {
         int: [-(2n ** 31n), 2n ** 31n - 1n],
@@ -75,26 +63,24 @@ export function parseValue(def: ConfigDef, raw: string): ConfigValue {
         long: [-(2n ** 63n), 2n ** 63n - 1n],
       };
       const [lo, hi] = limits[def.type]!;
-      if (big < lo || big > hi) return bad();
-      if (def.min !== undefined && big < BigInt(def.min)) return bad();
-      if (def.max !== undefined && big > BigInt(def.max)) return bad();
+      if (big < lo || big > hi) return notA();
+      range(big);
       // Longs beyond 2^53 (Long.MAX_VALUE defaults) are clamped: every such value means "never".
       return big > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(big);
     }
     case "double": {
       const n = Number(v);
-      if (v === "" || !Number.isFinite(n)) return bad();
-      if (def.min !== undefined && n < def.min) return bad();
-      if (def.max !== undefined && n > def.max) return bad();
+      if (v === "" || !Number.isFinite(n)) return notA();
+      range(n);
       return n;
     }
     case "list": {
       const items = v === "" ? [] : v.split(",").map((s) => s.trim());
-      if (def.allowed && items.some((i) => !def.allowed!.includes(i))) return bad();
+      if (def.allowed && items.some((i) => !def.allowed!.includes(i))) return oneOf();
       return items;
     }
     default:
-      if (def.allowed && !def.allowed.includes(v)) return bad();
+      if (def.allowed && !def.allowed.includes(v)) return oneOf();
       return v;
   }
 }
@@ -168,8 +154,7 @@ export class BrokerConfig {
   setDynamic(key: string, raw: string | null, scope: DynamicScope = "cluster"): void {
     const def = BROKER_CONFIG_BY_NAME.get(key);
     if (!def) throw new ConfigError(key, `Unknown broker configuration "${key}"`);
-    if (def.readOnly)
-      throw new ConfigError(key, `Configuration ${key} is read-only and cannot be updated dynamically`);
+    if (def.readOnly) throw new ConfigError(key, `Cannot update these configs dynamically: [${key}]`);
     const values = scope === "broker" ? this.brokerValues : this.dynamicValues;
     if (raw === null) values.delete(key);
     else values.set(key, parseValue(def, raw));

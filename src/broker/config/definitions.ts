@@ -59,7 +59,7 @@ const COMPRESSION = ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"
 /** Topic-level configs (CreateTopics configs, DescribeConfigs on a TOPIC resource). */
 export const TOPIC_CONFIGS: readonly ConfigDef[] = [
   d("cleanup.policy", "list", "delete", {
-    allowed: ["delete", "compact"],
+    allowed: ["compact", "delete"],
     brokerDefault: "log.cleanup.policy",
   }),
   d("compression.type", "string", "producer", { allowed: COMPRESSION, brokerDefault: "compression.type" }),
@@ -179,7 +179,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   d("default.replication.factor", "int", "1", { min: 1 }),
   d("auto.create.topics.enable", "boolean", "true"),
   d("delete.topic.enable", "boolean", "true"),
-  d("log.cleanup.policy", "list", "delete", { allowed: ["delete", "compact"] }),
+  d("log.cleanup.policy", "list", "delete", { allowed: ["compact", "delete"] }),
   d("compression.type", "string", "producer", { allowed: COMPRESSION }),
   d("compression.gzip.level", "int", "-1", { min: -1, max: 9 }),
   d("compression.lz4.level", "int", "9", { min: 1, max: 17 }),
