@@ -533,6 +533,14 @@ export class Broker {
     validateOnly: boolean,
     scope: DynamicScope = "cluster",
   ): void {
+    // As Kafka: every config of the request that cannot change at run time is named at once.
+    const fixed = Object.keys(configs).filter((k) => BrokerConfig.isReadOnly(k));
+    if (fixed.length > 0) {
+      throw new TopicError(
+        ErrorCode.INVALID_REQUEST,
+        `Cannot update these configs dynamically: [${fixed.join(", ")}]`,
+      );
+    }
     const trial = new BrokerConfig();
     for (const [k, v] of Object.entries(configs)) {
       try {

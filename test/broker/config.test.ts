@@ -10,6 +10,7 @@ import {
   ConfigSource,
   validateTopicConfigs,
 } from "../../src/broker/config/config.js";
+import { ErrorCode } from "../../src/protocol/error-codes.js";
 import { startTestBroker } from "../../src/testing/index.js";
 import { configFromEnv, parseProperties, parseSetOptions } from "../../src/broker/config/sources.js";
 
@@ -136,6 +137,18 @@ describe("broker configuration", () => {
       const first = await startTestBroker({ dataDir });
       first.broker.setBrokerConfigs({ "message.max.bytes": "1500000" }, false, "broker");
       first.broker.setBrokerConfigs({ "log.retention.ms": "86400000" }, false, "cluster");
+      // Every config of a request that cannot change at run time is named, as Kafka (INVALID_REQUEST).
+      assert.throws(
+        () =>
+          first.broker.setBrokerConfigs(
+            { "num.partitions": "3", "log.segment.bytes": "5000000", "log.roll.hours": "3" },
+            false,
+          ),
+        (e: Error & { errorCode?: number }) =>
+          e.message === "Cannot update these configs dynamically: [num.partitions, log.roll.hours]" &&
+          e.errorCode === ErrorCode.INVALID_REQUEST,
+      );
+      assert.equal(first.broker.config.number("log.segment.bytes"), 1073741824, "nothing applied");
       await first.close();
       const second = await startTestBroker({ dataDir });
       try {

@@ -131,6 +131,11 @@ export class BrokerConfig {
     return BROKER_CONFIG_BY_NAME.has(key);
   }
 
+  /** A known broker config that Kafka cannot change at run time (AlterConfigs refuses it). */
+  static isReadOnly(key: string): boolean {
+    return BROKER_CONFIG_BY_NAME.get(key)?.readOnly === true;
+  }
+
   private setStatic(key: string, raw: string): void {
     const def = BROKER_CONFIG_BY_NAME.get(key);
     if (!def) {
