@@ -63,7 +63,8 @@ import org.apache.kafka.streams.kstream.TimeWindows;
  * outputs, so that the next run with the same run id resumes the app where its last commit left it;
  * brook.instances=a,b runs one KafkaStreams per name (state dir <app>-<name>, so a process id of
  * its own) for every app; brook.static=a gives the instances named static membership (KIP-345,
- * group.instance.id <app>-<name>, to which Streams appends each thread's index).
+ * group.instance.id <app>-<name>, to which Streams appends each thread's index); brook.groupProtocol
+ * sets group.protocol (classic, the default, or streams: KIP-1071).
  *
  * Prints one line starting with "RESULT " holding a JSON object: for every app its final output,
  * the internal topics Streams created (partitions and a few configs), and timings. Exits 0 on
@@ -394,6 +395,8 @@ public final class StreamsSuite {
         for (String instance : instances) {
           File stateDir = new File(stateRoot, name + "-" + instance);
           Properties props = streamsProps(bootstrap, appId, stateDir);
+          String protocol = System.getProperty("brook.groupProtocol");
+          if (protocol != null) props.put(StreamsConfig.GROUP_PROTOCOL_CONFIG, protocol);
           if (List.of(System.getProperty("brook.static", "").split(",")).contains(instance)) {
             // Static membership (KIP-345): Streams appends each thread's index to this id.
             props.put(
