@@ -42,7 +42,7 @@ export interface MeasureInput {
 }
 
 export interface BenchContext {
-  /** Small sizes and short durations: the whole quick run must finish in under 2 minutes. */
+  /** Small sizes and short durations: a few minutes per suite at most (the broker suite, which starts Apache Kafka beside Brook, is the longest). */
   quick: boolean;
   /** A fresh scratch directory for this suite run, removed afterwards. */
   tmpDir: string;

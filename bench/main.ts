@@ -51,7 +51,7 @@ function parseArgs(argv: string[]): Args {
 
 const USAGE = `usage: npm run bench -- [--quick] [--results-dir <dir>] [--list] [<suite>...]
   suites: ${KNOWN_SUITES.join(", ")} (default: every suite found in bench/suites/)
-  --quick          small sizes and short durations (whole run < 2 min); results go to <results>/quick/
+  --quick          small sizes and short durations (a few minutes); results go to <results>/quick/
   --results-dir    where to write results (default bench/results, or $BROOK_BENCH_RESULTS_DIR)`;
 
 export async function main(argv: string[]): Promise<number> {

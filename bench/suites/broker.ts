@@ -293,7 +293,7 @@ export default async function run_(ctx: BenchContext): Promise<void> {
   try {
     const perf = await rdkafkaPerformanceOrNote(ctx);
     const runBytes = q ? 100e6 : 1e9;
-    const capMs = q ? 30_000 : 90_000;
+    const capMs = q ? 20_000 : 90_000;
     const rounds = q ? 1 : 2;
     // Topics of the first round kept for the fetch shapes: "<size>|<key>" -> [topic, records].
     const keep = new Map<string, [string, number]>();
@@ -409,7 +409,7 @@ export default async function run_(ctx: BenchContext): Promise<void> {
         notes: `not run: ${apacheKafkaUnavailable()}`,
       });
     } else {
-      const records = q ? 100_000 : 1_000_000;
+      const records = q ? 50_000 : 1_000_000;
       const payloadFile = join(ctx.tmpDir, "json-records.txt");
       {
         const rnd = rng(7);
