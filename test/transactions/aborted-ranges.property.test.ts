@@ -33,24 +33,30 @@ describe("read_committed and aborted transactions across segments (property)", (
   before(async () => {
     broker = await restartableBroker(
       (dir) =>
-        spawnBroker([
-          "--port",
-          "0",
-          "--data-dir",
-          dir,
-          "--set",
-          "log.retention.check.interval.ms=50",
-          "--set",
-          "log.cleaner.backoff.ms=20",
-          "--set",
-          "log.segment.delete.delay.ms=0",
-          "--set",
-          "transaction.state.log.num.partitions=2",
-          "--set",
-          "offsets.topic.num.partitions=1",
-          "--set",
-          "auto.create.topics.enable=false",
-        ]),
+        spawnBroker(
+          [
+            "--port",
+            "0",
+            "--data-dir",
+            dir,
+            "--set",
+            "log.retention.check.interval.ms=50",
+            "--set",
+            "log.cleaner.backoff.ms=20",
+            "--set",
+            "log.segment.delete.delay.ms=0",
+            "--set",
+            "transaction.state.log.num.partitions=2",
+            "--set",
+            "offsets.topic.num.partitions=1",
+            "--set",
+            "auto.create.topics.enable=false",
+          ],
+          // BROOK_* variables are broker configs to `brook start`: not this test's own.
+          { BROOK_PROPERTY_RUNS: undefined, BROOK_PROPERTY_SEED: undefined },
+          // A restart after SIGKILL recovers every topic written so far (hundreds of small logs).
+          60_000,
+        ),
       dataDir,
     );
   });
