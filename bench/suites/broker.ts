@@ -83,7 +83,7 @@ export default async function run_(ctx: BenchContext): Promise<void> {
   const latencyRows: Array<{ shape: string; broker: string; value: number }> = [];
 
   let kafkaWhy = apacheKafkaUnavailable();
-  const notRun = () => ({ name: `${KAFKA} not run: ${kafkaWhy}`, value: Number.NaN });
+  const notRun = () => ({ name: `Kafka not run: ${kafkaWhy}`, value: Number.NaN });
 
   // ---- 0. Brook compiled for the start-time measure (before anything is timed)
   let brookMain: string | null = null;
