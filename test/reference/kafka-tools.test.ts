@@ -14,6 +14,7 @@
  * Skipped, with the reason, when Java 17+ or the jars are missing (scripts/apache-kafka/install.sh).
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +25,8 @@ import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
 import {
   type ApacheKafkaCluster,
   apacheKafkaUnavailable,
+  javaBinary,
+  kafkaJavaClasspath,
   kafkaServerProperties,
   runKafkaJava,
   startApacheKafka,
@@ -42,6 +45,7 @@ const GET_OFFSETS = `${TOOLS}.GetOffsetShell`;
 const DELETE_RECORDS = `${TOOLS}.DeleteRecordsCommand`;
 const TRANSACTIONS = `${TOOLS}.TransactionsCommand`;
 const PRODUCER_PERF = `${TOOLS}.ProducerPerformance`;
+const CONSOLE_CONSUMER = `${TOOLS}.consumer.ConsoleConsumer`;
 
 type Run = { code: number | null; stdout: string; stderr: string };
 type Target = { name: "kafka" | "brook"; bootstrap: string };
@@ -72,7 +76,10 @@ function normalise(out: string, t: Target): string {
       "",
     )
     .replace(/DYNAMIC_DEFAULT_BROKER_CONFIG:min\.insync\.replicas=1, /g, "")
-    .replace(/\bConfigs: min\.insync\.replicas=1,?/g, "Configs: ");
+    .replace(/\bConfigs: (\S*)/g, (_m, list: string) => {
+      const kept = list.split(",").filter((c) => c !== "min.insync.replicas=1");
+      return `Configs: ${kept.join(",")}`;
+    });
 }
 
 /** Non-empty lines, each split into whitespace-separated cells (column widths follow the content). */
@@ -801,6 +808,149 @@ describe("Kafka's command-line tools: Brook judged by Apache Kafka", {
       GROUPS,
       (bs) => ["--bootstrap-server", bs, "--list"],
       lines,
+    );
+    await step(
+      d,
+      "topics --describe __consumer_offsets",
+      TOPICS,
+      (bs) => ["--bootstrap-server", bs, "--describe", "--topic", "__consumer_offsets"],
+      table,
+    );
+    done(d);
+  });
+
+  /**
+   * Kafka's console consumer (a Java consumer) in `group` with the consumer rebalance protocol
+   * (KIP-848), committing every 200 ms, until `stop()` (SIGTERM: it closes and leaves the group).
+   */
+  function consoleConsumer(bs: string, topic: string, group: string) {
+    const p = spawn(
+      javaBinary(),
+      [
+        ...jvm,
+        "-cp",
+        kafkaJavaClasspath(),
+        CONSOLE_CONSUMER,
+        "--bootstrap-server",
+        bs,
+        "--topic",
+        topic,
+        "--group",
+        group,
+        "--from-beginning",
+        "--command-property",
+        "group.protocol=consumer",
+        "--command-property",
+        "auto.commit.interval.ms=200",
+        "--command-property",
+        "client.id=tools-console",
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    p.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<void>((resolve) => p.once("exit", () => resolve()));
+    return {
+      stderr: () => stderr,
+      stop: async () => {
+        if (p.exitCode === null && p.signalCode === null) p.kill("SIGTERM");
+        const t = setTimeout(() => p.kill("SIGKILL"), 20_000);
+        await exited;
+        clearTimeout(t);
+      },
+    };
+  }
+
+  /** Waits until `group` has committed `offsets` (partition → offset) on `topic`. */
+  async function committed(bs: string, group: string, topic: string, offsets: number[], why: () => string) {
+    const admin = client(bs).admin();
+    await admin.connect();
+    try {
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        // Retriable errors (the offsets topic still loading) are waited out like the rest.
+        const fetched = await admin.fetchOffsets({ groupId: group, topics: [topic] }).catch((e: unknown) => {
+          if ((e as { retriable?: boolean }).retriable) return null;
+          throw e;
+        });
+        const got = (fetched?.[0]?.partitions ?? [])
+          .sort((a, b) => a.partition - b.partition)
+          .map((x) => Number(x.offset));
+        if (got.join() === offsets.join()) return;
+        if (Date.now() > deadline)
+          throw new Error(`${bs}: ${group} committed ${got}, not ${offsets}\n${why()}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** KIP-848 member ids are random Uuids (22 characters of base64url). */
+  const uuidMembers =
+    (shape: Shape): Shape =>
+    (out, t) =>
+      shape(out.replace(/(?<=\s)[A-Za-z0-9_-]{22}(?=\s)/g, "<member>"), t);
+
+  it("kafka-consumer-groups: a Java consumer of the consumer protocol (KIP-848)", {
+    timeout: 300_000,
+  }, async () => {
+    const d: string[] = [];
+    const topic = "tools-848-topic";
+    const group = "tools-848";
+    const base = Math.floor(Date.now() / 1000) * 1000 - 600_000;
+    await onBoth((bs) => seed(bs, topic, 3, 10, base));
+    const g = (bs: string) => ["--bootstrap-server", bs, "--group", group];
+    const consumers = targets.map((t) => consoleConsumer(t.bootstrap, topic, group));
+    try {
+      await Promise.all(
+        targets.map((t, i) => committed(t.bootstrap, group, topic, [10, 10, 10], consumers[i]!.stderr)),
+      );
+      const desc = await step(
+        d,
+        "groups --describe, a KIP-848 member",
+        GROUPS,
+        (bs) => [...g(bs), "--describe"],
+        uuidMembers(table),
+      );
+      assert.equal((desc.shape as string[][]).filter((r) => r[0] === group).length, 3);
+      await step(
+        d,
+        "groups --describe --members --verbose, a KIP-848 member",
+        GROUPS,
+        (bs) => [...g(bs), "--describe", "--members", "--verbose"],
+        uuidMembers(table),
+      );
+      await step(
+        d,
+        "groups --describe --state, a KIP-848 group",
+        GROUPS,
+        (bs) => [...g(bs), "--describe", "--state", "--verbose"],
+        table,
+      );
+      await step(
+        d,
+        "groups --list --type, a KIP-848 group",
+        GROUPS,
+        (bs) => ["--bootstrap-server", bs, "--list", "--type", "--state"],
+        table,
+      );
+    } finally {
+      await Promise.all(consumers.map((c) => c.stop()));
+    }
+    await step(
+      d,
+      "groups --describe, the KIP-848 member gone",
+      GROUPS,
+      (bs) => [...g(bs), "--describe"],
+      table,
+    );
+    await step(
+      d,
+      "groups --describe --state, the KIP-848 member gone",
+      GROUPS,
+      (bs) => [...g(bs), "--describe", "--state", "--verbose"],
+      table,
     );
     done(d);
   });
