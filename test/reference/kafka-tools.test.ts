@@ -3,10 +3,12 @@
  * kafka-configs.sh, kafka-consumer-groups.sh, kafka-get-offsets.sh, kafka-delete-records.sh,
  * kafka-transactions.sh and kafka-producer-perf-test.sh run against Brook and against a real Apache
  * Kafka 4.4 given the same setup (same static configs, same topics, records, groups and open
- * transactions, made with KafkaJS). Each step runs the tool against both at once and compares what
- * it printed: exit code, headers, columns, row count, and the values that must agree (offsets, lag,
- * config values and their sources and synonyms). Only what must differ is normalised: host:port,
- * topic ids, member ids, producer ids, timings and throughput figures.
+ * transactions, made with KafkaJS; a KIP-848 group of Kafka's console consumer). Each step runs the
+ * tool against both at once and compares what it printed: exit code, headers, columns, row count,
+ * and the values that must agree (offsets, lag, config values and their sources and synonyms,
+ * epochs, transaction states, error messages). Only what must differ is normalised: host:port,
+ * topic, node, member and producer ids, timings and throughput figures; and Kafka's cluster-level
+ * min.insync.replicas record, a difference Brook keeps on purpose (README).
  *
  * BROOK_TOOLS_DUMP=1 prints every step's output (Kafka's side).
  *
