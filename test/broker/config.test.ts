@@ -179,6 +179,21 @@ describe("broker configuration", () => {
       /min\.cleanable\.dirty\.ratio/,
     );
     assert.throws(() => validateTopicConfigs({ "not.a.config": "1" }), /Unknown topic config/);
+    // compression.gzip.level: 1 to 9, or -1 (the codec's default), as Kafka's validator.
+    assert.deepEqual(validateTopicConfigs({ "compression.gzip.level": "-1" }), {
+      "compression.gzip.level": "-1",
+    });
+    assert.deepEqual(validateTopicConfigs({ "compression.gzip.level": "9" }), {
+      "compression.gzip.level": "9",
+    });
+    for (const bad of ["0", "-2", "10"]) {
+      assert.throws(
+        () => validateTopicConfigs({ "compression.gzip.level": bad }),
+        new RegExp(
+          `Invalid value ${bad} for configuration compression\\.gzip\\.level: Value must be between 1 and 9 or equal to -1`,
+        ),
+      );
+    }
   });
 
   it("reads BROOK_<KEY> variables and --set pairs", () => {

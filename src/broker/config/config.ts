@@ -42,6 +42,11 @@ export function parseValue(def: ConfigDef, raw: string): ConfigValue {
   };
   const notA = () => bad(`Not a number of type ${def.type.toUpperCase()}`);
   const range = (n: number | bigint) => {
+    if (def.orEqual !== undefined) {
+      if (Number(n) !== def.orEqual && (n < def.min! || n > def.max!))
+        bad(`Value must be between ${def.min} and ${def.max} or equal to ${def.orEqual}`);
+      return;
+    }
     if (def.min !== undefined && n < def.min) bad(`Value must be at least ${def.min}`);
     if (def.max !== undefined && n > def.max) bad(`Value must be no more than ${def.max}`);
   };

@@ -29,6 +29,8 @@ export interface ConfigDef {
   allowed?: readonly string[];
   min?: number;
   max?: number;
+  /** A value also allowed outside [min, max] (compression.gzip.level: 1 to 9, or -1). */
+  orEqual?: number;
   /** Broker config that supplies the default of this topic config. */
   brokerDefault?: string;
   /** Brook accepts the key but it has no effect on a single node (replication, quotas, etc.). */
@@ -63,7 +65,12 @@ export const TOPIC_CONFIGS: readonly ConfigDef[] = [
     brokerDefault: "log.cleanup.policy",
   }),
   d("compression.type", "string", "producer", { allowed: COMPRESSION, brokerDefault: "compression.type" }),
-  d("compression.gzip.level", "int", "-1", { min: -1, max: 9, brokerDefault: "compression.gzip.level" }),
+  d("compression.gzip.level", "int", "-1", {
+    min: 1,
+    max: 9,
+    orEqual: -1,
+    brokerDefault: "compression.gzip.level",
+  }),
   d("compression.lz4.level", "int", "9", { min: 1, max: 17, brokerDefault: "compression.lz4.level" }),
   d("compression.zstd.level", "int", "3", { min: -131072, max: 22, brokerDefault: "compression.zstd.level" }),
   d("delete.retention.ms", "long", "86400000", { min: 0, brokerDefault: "log.cleaner.delete.retention.ms" }),
@@ -181,7 +188,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   d("delete.topic.enable", "boolean", "true"),
   d("log.cleanup.policy", "list", "delete", { allowed: ["compact", "delete"] }),
   d("compression.type", "string", "producer", { allowed: COMPRESSION }),
-  d("compression.gzip.level", "int", "-1", { min: -1, max: 9 }),
+  d("compression.gzip.level", "int", "-1", { min: 1, max: 9, orEqual: -1 }),
   d("compression.lz4.level", "int", "9", { min: 1, max: 17 }),
   d("compression.zstd.level", "int", "3", { min: -131072, max: 22 }),
   d("log.cleaner.enable", "boolean", "true"),
