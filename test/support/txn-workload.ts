@@ -188,7 +188,7 @@ export async function runWorkload(b: BrokerHandle, w: Workload, prefix: string):
     retry(`InitProducerId ${tid}`, async () => {
       const r = await b.client().request(InitProducerId, 4, {
         transactionalId: tid,
-        transactionTimeoutMs: 300_000,
+        transactionTimeoutMs: 3_600_000, // no timeout abort during a run (the broker allows 1 h)
         producerId: -1n,
         producerEpoch: -1,
       });

@@ -51,6 +51,8 @@ describe("read_committed and aborted transactions across segments (property)", (
             "offsets.topic.num.partitions=1",
             "--set",
             "auto.create.topics.enable=false",
+            "--set",
+            "transaction.max.timeout.ms=3600000",
           ],
           // BROOK_* variables are broker configs to `brook start`: not this test's own.
           { BROOK_PROPERTY_RUNS: undefined, BROOK_PROPERTY_SEED: undefined },
