@@ -131,9 +131,9 @@ export class ConsumerProtocol {
       if (req.topicPartitions === null || req.topicPartitions.length > 0) {
         throw bad("TopicPartitions must be empty when (re-)joining.");
       }
-      const hasNames = req.subscribedTopicNames !== null && req.subscribedTopicNames.length > 0;
-      if (!hasNames && req.subscribedTopicRegex === null) {
-        throw bad("SubscribedTopicNames or SubscribedTopicRegex must be set in first request.");
+      // An empty list is a subscription too (a Java consumer whose pattern matches no topic yet).
+      if (req.subscribedTopicNames === null && req.subscribedTopicRegex === null) {
+        throw bad("Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining.");
       }
     } else if (e === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
       if (!req.memberId) throw bad("MemberId can't be empty.");
@@ -327,7 +327,8 @@ export class ConsumerProtocol {
     if (isNew || !updated.sameMetadata(member)) {
       records.push(consumerMemberRecord(group.groupId, memberId, memberMetadataValue(updated)));
       const names = (a: string[]) => [...a].sort().join("\u0000");
-      if (isNew || names(updated.subscribedTopicNames) !== names(member.subscribedTopicNames)) bump = true;
+      // As Kafka: a new member bumps the group epoch only if it subscribes to something.
+      if (names(updated.subscribedTopicNames) !== names(member.subscribedTopicNames)) bump = true;
       if (updated.subscribedTopicRegex !== member.subscribedTopicRegex) bump = true;
     }
     if (!group.members.has(memberId) || member !== group.members.get(memberId)) {
@@ -338,7 +339,7 @@ export class ConsumerProtocol {
     group.setMember(updated);
 
     const fingerprint = this.subscriptionFingerprint(group);
-    if (fingerprint !== this.metadataFingerprint.get(group.groupId)) {
+    if (fingerprint !== (this.metadataFingerprint.get(group.groupId) ?? "")) {
       this.metadataFingerprint.set(group.groupId, fingerprint);
       bump = true;
     }

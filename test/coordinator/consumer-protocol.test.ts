@@ -164,7 +164,16 @@ describe("KIP-848 consumer groups", () => {
     assert.equal(await code({ memberEpoch: -3 }), ErrorCode.INVALID_REQUEST);
     const fresh = await member(g, ["t4"]);
     assert.equal((await fresh.heartbeat({ rebalanceTimeoutMs: -1 })).errorCode, ErrorCode.INVALID_REQUEST);
-    assert.equal((await fresh.heartbeat({ subscribedTopicNames: [] })).errorCode, ErrorCode.INVALID_REQUEST);
+    assert.equal(
+      (await fresh.heartbeat({ subscribedTopicNames: null })).errorCode,
+      ErrorCode.INVALID_REQUEST,
+    );
+    // An empty subscription is one (a pattern that matches nothing yet): the member joins, with no
+    // partitions and without bumping the new group's epoch (1).
+    const idle = await member("idle", []);
+    const ri = await idle.heartbeat();
+    assert.deepEqual([ri.errorCode, ri.memberEpoch, ri.assignment?.topicPartitions], [0, 1, []]);
+    idle.c.close();
     assert.equal(
       (await fresh.heartbeat({ serverAssignor: "sticky" })).errorCode,
       ErrorCode.UNSUPPORTED_ASSIGNOR,

@@ -349,10 +349,16 @@ describe("Java client (kafka-clients 4.4): Brook beside Apache Kafka", {
     assert.deepEqual([(revoked.a as string[]).length, (revoked.b as string[]).length, revoked.c], [4, 1, []]);
   });
 
-  it("KIP-848 consumer groups (group.protocol=consumer)", { timeout: 300_000 }, async (t) => {
+  it("KIP-848 consumer groups (group.protocol=consumer), also with patterns", {
+    timeout: 300_000,
+  }, async (t) => {
     const out = await compare("groups-consumer", t);
     assert.deepEqual(step(out, "kip848TwoMembers").assignments, { a: 3, b: 3 });
     assert.equal((step(out, "kip848Empty").describe as { state: string }).state, "EMPTY");
+    for (const kind of ["client", "broker"]) {
+      const re = step(out, "regexTwoMembers", (l) => l.kind === kind);
+      assert.deepEqual([re.topics, re.assignments], [["jg-re-a", "jg-re-b"], { a: 3, b: 3 }], kind);
+    }
   });
 
   it("static membership: a restart within the session timeout keeps the assignment", {

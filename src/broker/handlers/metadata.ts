@@ -59,10 +59,14 @@ export const metadataHandler = defineHandler(Metadata, async (ctx, req) => {
     topics = broker.topics().map(topicOut);
   } else {
     const allowCreate = version < 4 || req.allowAutoTopicCreation;
+    const NIL = "00000000-0000-0000-0000-000000000000";
+    // As Kafka: once any topic id is given, the request is by id and the names are ignored (the Java
+    // consumer resolving a broker-side regex asks for ids with empty names).
+    const byId = req.topics!.some((w) => w.topicId !== undefined && w.topicId !== NIL);
     topics = [];
     for (const want of req.topics!) {
-      const NIL = "00000000-0000-0000-0000-000000000000";
-      if (want.name === null || want.name === undefined) {
+      if (byId || want.name === null || want.name === undefined) {
+        if (byId && want.topicId === NIL) continue;
         const t = want.topicId !== NIL ? broker.topicById(want.topicId) : undefined;
         topics.push(t ? topicOut(t) : unknown(null, want.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
         continue;

@@ -50,6 +50,11 @@ final class GroupScenarios {
     volatile Throwable error;
     Thread thread;
 
+    /** Subscribes to this pattern (resolved by the client) instead of `topic` when set. */
+    java.util.regex.Pattern pattern;
+    /** Subscribes to this pattern (resolved by the broker, KIP-848) instead of `topic` when set. */
+    org.apache.kafka.clients.consumer.SubscriptionPattern brokerPattern;
+
     Member(String name, String topic, Properties props) {
       this.name = name;
       this.topic = topic;
@@ -66,7 +71,7 @@ final class GroupScenarios {
     private void loop() {
       KafkaConsumer<String, String> c = new KafkaConsumer<>(props);
       try {
-        c.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+        ConsumerRebalanceListener listener = new ConsumerRebalanceListener() {
           @Override
           public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             events.add("revoked " + Out.tps(partitions));
@@ -82,7 +87,10 @@ final class GroupScenarios {
           public void onPartitionsLost(Collection<TopicPartition> partitions) {
             events.add("lost " + Out.tps(partitions));
           }
-        });
+        };
+        if (pattern != null) c.subscribe(pattern, listener);
+        else if (brokerPattern != null) c.subscribe(brokerPattern, listener);
+        else c.subscribe(List.of(topic), listener);
         while (!stop) {
           ConsumerRecords<String, String> records = c.poll(Out.POLL);
           for (ConsumerRecord<String, String> r : records) consumed.add(r.partition() + ":" + r.offset());
@@ -322,6 +330,40 @@ final class GroupScenarios {
       // The group is empty now; its offsets remain.
       Out.emit("kip848OffsetsAfterEmpty", "partitions",
           admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().size());
+      regexSubscription(bootstrap, admin);
+    }
+  }
+
+  /**
+   * KIP-848 with patterns: a java.util.regex.Pattern is resolved by the client from its metadata
+   * (its first heartbeat may carry an empty list of topics), a SubscriptionPattern by the broker.
+   * Epochs depend on how many heartbeats the resolution takes, so sizes and topics are compared.
+   */
+  static void regexSubscription(String bootstrap, Admin admin) throws Exception {
+    admin.createTopics(List.of(new NewTopic("jg-re-a", 2, (short) 1), new NewTopic("jg-re-b", 4, (short) 1),
+        new NewTopic("jg-rex", 1, (short) 1))).all().get();
+    for (String kind : List.of("client", "broker")) {
+      String group = "jg-regex-" + kind;
+      List<Member> members = new ArrayList<>();
+      for (String name : List.of("a", "b")) {
+        Member m = new Member(name, null, consumerProtocolProps(bootstrap, group, "regex-" + kind + "-" + name));
+        if (kind.equals("client")) m.pattern = java.util.regex.Pattern.compile("jg-re-.*");
+        else m.brokerPattern = new org.apache.kafka.clients.consumer.SubscriptionPattern("jg-re-.*");
+        members.add(m.start());
+        Out.await("regex (" + kind + "): " + name + " assigned", WAIT_MS,
+            () -> members.stream().mapToInt(x -> x.assignment.size()).sum() == 6
+                && members.stream().allMatch(x -> x.assignment.size() == 6 / members.size()));
+      }
+      awaitStableDescribe(admin, group);
+      Set<String> topics = new java.util.TreeSet<>();
+      for (Member m : members) for (TopicPartition tp : m.assignment) topics.add(tp.topic());
+      Map<String, Object> d = describe(admin, group, false);
+      d.remove("groupEpoch");
+      d.remove("targetAssignmentEpoch");
+      for (Object m : (List<?>) d.get("members")) ((Map<?, ?>) m).remove("memberEpoch");
+      Out.emit("regexTwoMembers", "kind", kind, "topics", topics, "assignments", assignments(members, false),
+          "describe", d);
+      for (Member m : members) m.stop();
     }
   }
 
