@@ -314,22 +314,28 @@ describe("Java client (kafka-clients 4.4): Brook beside Apache Kafka", {
     );
   });
 
-  it("transactions: LSO, consume-transform-produce with an abort, fencing", {
+  it("transactions: LSO, consume-transform-produce (classic and KIP-848 groups) with an abort, fencing", {
     timeout: 300_000,
   }, async (t) => {
     const out = await compare("transactions", t);
+    const open = step(out, "openTransaction");
     assert.deepEqual(
-      [step(out, "openTransaction").readCommittedEnd, step(out, "openTransaction").readUncommittedEnd],
-      [3, 5],
+      [open.readCommittedEnd, open.readUncommittedEnd, open.adminReadCommittedLatest, open.adminLatest],
+      [3, 5, 3, 5],
     );
-    const rc = step(out, "readCommittedOutput");
-    assert.deepEqual(
-      [rc.records, rc.exactlyTheInput, rc.junkVisible, rc.partitionOrder],
-      [40, true, false, true],
-    );
-    assert.equal(step(out, "readUncommittedOutput").recordsMatch, true);
-    assert.equal(step(out, "groupOffsetsAtEnd").value, true);
-    assert.deepEqual(step(out, "afterFencing").nonLoopValues, ["next"]);
+    // The loop runs with a classic consumer group and with a KIP-848 one.
+    for (const protocol of ["classic", "consumer"]) {
+      const mine = (l: Line) => l.protocol === protocol;
+      const rc = step(out, "readCommittedOutput", mine);
+      assert.deepEqual(
+        [rc.records, rc.exactlyTheInput, rc.junkVisible, rc.partitionOrder],
+        [40, true, false, true],
+        protocol,
+      );
+      assert.equal(step(out, "readUncommittedOutput", mine).recordsMatch, true, protocol);
+      assert.equal(step(out, "groupOffsetsAtEnd", mine).value, true, protocol);
+      assert.deepEqual(step(out, "afterFencing", mine).nonLoopValues, ["next"], protocol);
+    }
   });
 
   it("classic groups: eager range and cooperative-sticky, rebalances on join and leave", {

@@ -128,10 +128,10 @@ final class ProducerScenarios {
 
   static void transactions(String bootstrap) throws Exception {
     try (Admin admin = Admin.create(Out.props(bootstrap, "client.id", "java-txn-admin"))) {
-      createTopics(admin, new NewTopic("jt-lso", 1, (short) 1), new NewTopic("jt-in", 2, (short) 1),
-          new NewTopic("jt-out", 2, (short) 1));
+      createTopics(admin, new NewTopic("jt-lso", 1, (short) 1));
       lastStableOffset(bootstrap, admin);
-      consumeTransformProduce(bootstrap, admin);
+      consumeTransformProduce(bootstrap, admin, "classic");
+      consumeTransformProduce(bootstrap, admin, "consumer");
     }
   }
 
@@ -160,7 +160,12 @@ final class ProducerScenarios {
       uncommitted.seekToBeginning(List.of(tp));
       Out.emit("openTransaction",
           "readCommittedEnd", committed.endOffsets(List.of(tp)).get(tp),
-          "readUncommittedEnd", uncommitted.endOffsets(List.of(tp)).get(tp));
+          "readUncommittedEnd", uncommitted.endOffsets(List.of(tp)).get(tp),
+          "adminReadCommittedLatest", admin.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()),
+              new org.apache.kafka.clients.admin.ListOffsetsOptions(org.apache.kafka.common.IsolationLevel.READ_COMMITTED))
+              .partitionResult(tp).get().offset(),
+          "adminLatest", admin.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()))
+              .partitionResult(tp).get().offset());
       List<String> rc = pollValues(committed, 3, 3000);
       List<String> ru = pollValues(uncommitted, 5, 10_000);
       Out.emit("openTransactionRead", "readCommitted", rc, "readUncommitted", ru);
@@ -206,34 +211,45 @@ final class ProducerScenarios {
   }
 
   /**
-   * Reads jt-in in read_committed transactions of at most 7 records, writes "out-<value>" to jt-out and
-   * commits the consumed offsets in the same transaction; the second transaction is aborted and its
-   * input processed again. Before the loop one transaction of junk is aborted. Afterwards a second
-   * producer with the same transactional.id fences the first.
+   * Reads <p>-in in read_committed transactions of at most 7 records, writes "out-<value>" to <p>-out
+   * and commits the consumed offsets in the same transaction (with the consumer's group metadata: a
+   * generation for the classic protocol, a member epoch for KIP-848); the second transaction is
+   * aborted and its input processed again. Before the loop one transaction of junk is aborted.
+   * Afterwards a second producer with the same transactional.id fences the first.
    */
-  static void consumeTransformProduce(String bootstrap, Admin admin) throws Exception {
+  static void consumeTransformProduce(String bootstrap, Admin admin, String protocol) throws Exception {
+    String p = protocol.equals("classic") ? "jt" : "jt848";
+    String in = p + "-in";
+    String outTopic = p + "-out";
+    String txnId = p + "-ctp";
+    createTopics(admin, new NewTopic(in, 2, (short) 1), new NewTopic(outTopic, 2, (short) 1));
     int n = 40;
-    try (KafkaProducer<String, String> p = new KafkaProducer<>(Out.producerProps(bootstrap,
+    try (KafkaProducer<String, String> input = new KafkaProducer<>(Out.producerProps(bootstrap,
         "client.id", "java-ctp-input", "enable.idempotence", "true"))) {
-      for (int i = 0; i < n; i++) p.send(new ProducerRecord<>("jt-in", "k" + i, String.valueOf(i)));
-      p.flush();
+      for (int i = 0; i < n; i++) input.send(new ProducerRecord<>(in, "k" + i, String.valueOf(i)));
+      input.flush();
     }
     int abortedJunk = 4;
     int abortedInLoop = 0;
     int transactions = 0;
     KafkaProducer<String, String> producer = new KafkaProducer<>(Out.producerProps(bootstrap,
-        "client.id", "java-ctp", "transactional.id", "jt-ctp", "linger.ms", "0"));
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Out.consumerProps(bootstrap,
-        "client.id", "java-ctp-consumer", "group.id", "jt-group", "isolation.level", "read_committed",
+        "client.id", "java-ctp", "transactional.id", txnId, "linger.ms", "0"));
+    java.util.Properties cp = Out.consumerProps(bootstrap,
+        "client.id", "java-ctp-consumer", "group.id", p + "-group", "isolation.level", "read_committed",
         "enable.auto.commit", "false", "auto.offset.reset", "earliest", "max.poll.records", "7",
-        "heartbeat.interval.ms", "500", "session.timeout.ms", "10000"))) {
+        "group.protocol", protocol);
+    if (protocol.equals("classic")) {
+      cp.put("heartbeat.interval.ms", "500");
+      cp.put("session.timeout.ms", "10000");
+    }
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(cp)) {
       producer.initTransactions();
       producer.beginTransaction();
-      for (int i = 0; i < abortedJunk; i++) producer.send(new ProducerRecord<>("jt-out", "junk" + i, "junk-" + i));
+      for (int i = 0; i < abortedJunk; i++) producer.send(new ProducerRecord<>(outTopic, "junk" + i, "junk-" + i));
       producer.flush();
       producer.abortTransaction();
 
-      consumer.subscribe(List.of("jt-in"));
+      consumer.subscribe(List.of(in));
       int processed = 0;
       long deadline = System.currentTimeMillis() + 60_000;
       while (processed < n) {
@@ -244,7 +260,7 @@ final class ProducerScenarios {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         Map<TopicPartition, Long> first = new HashMap<>();
         for (ConsumerRecord<String, String> r : records) {
-          producer.send(new ProducerRecord<>("jt-out", r.key(), "out-" + r.value()));
+          producer.send(new ProducerRecord<>(outTopic, r.key(), "out-" + r.value()));
           TopicPartition tp = new TopicPartition(r.topic(), r.partition());
           offsets.put(tp, new OffsetAndMetadata(r.offset() + 1));
           first.putIfAbsent(tp, r.offset());
@@ -263,19 +279,19 @@ final class ProducerScenarios {
           processed += records.count();
         }
       }
-      Out.emit("loopDone", "processed", processed, "abortedInLoopPositive", abortedInLoop > 0);
+      Out.emit("loopDone", "protocol", protocol, "processed", processed, "abortedInLoopPositive", abortedInLoop > 0);
       Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(
-          Set.of(new TopicPartition("jt-in", 0), new TopicPartition("jt-in", 1)));
+          Set.of(new TopicPartition(in, 0), new TopicPartition(in, 1)));
       Map<TopicPartition, Long> ends = consumer.endOffsets(committed.keySet());
       boolean atEnd = true;
       for (TopicPartition tp : committed.keySet()) {
         if (committed.get(tp) == null || committed.get(tp).offset() != ends.get(tp)) atEnd = false;
       }
-      Out.emit("groupOffsetsAtEnd", "value", atEnd);
+      Out.emit("groupOffsetsAtEnd", "protocol", protocol, "value", atEnd);
     }
 
-    List<ConsumerRecord<String, String>> rc = readAll(bootstrap, "jt-out", "read_committed");
-    List<ConsumerRecord<String, String>> ru = readAll(bootstrap, "jt-out", "read_uncommitted");
+    List<ConsumerRecord<String, String>> rc = readAll(bootstrap, outTopic, "read_committed");
+    List<ConsumerRecord<String, String>> ru = readAll(bootstrap, outTopic, "read_uncommitted");
     List<String> values = new ArrayList<>();
     boolean partitionOrder = true;
     Map<Integer, Integer> lastInPartition = new HashMap<>();
@@ -291,30 +307,30 @@ final class ProducerScenarios {
     sorted.sort((a, b) -> Integer.compare(Integer.parseInt(a.substring(4)), Integer.parseInt(b.substring(4))));
     List<String> expected = new ArrayList<>();
     for (int i = 0; i < n; i++) expected.add("out-" + i);
-    Out.emit("readCommittedOutput", "records", rc.size(), "exactlyTheInput", sorted.equals(expected),
+    Out.emit("readCommittedOutput", "protocol", protocol, "records", rc.size(), "exactlyTheInput", sorted.equals(expected),
         "noDuplicateKeys", rc.stream().map(ConsumerRecord::key).distinct().count() == rc.size(),
         "junkVisible", values.stream().anyMatch(v -> v.startsWith("junk")), "partitionOrder", partitionOrder);
-    Out.emit("readUncommittedOutput",
+    Out.emit("readUncommittedOutput", "protocol", protocol,
         "recordsMatch", ru.size() == n + abortedJunk + abortedInLoop,
         "junk", ru.stream().filter(r -> r.value().startsWith("junk")).count());
 
     // Fencing: a new producer with the same transactional.id takes over; the old one is fenced.
     try (KafkaProducer<String, String> next = new KafkaProducer<>(Out.producerProps(bootstrap,
-        "client.id", "java-ctp-next", "transactional.id", "jt-ctp"))) {
+        "client.id", "java-ctp-next", "transactional.id", txnId))) {
       next.initTransactions();
       String fenced;
       try {
         producer.beginTransaction();
-        producer.send(new ProducerRecord<>("jt-out", "zombie", "zombie")).get();
+        producer.send(new ProducerRecord<>(outTopic, "zombie", "zombie")).get();
         producer.commitTransaction();
         fenced = "not fenced";
       } catch (Exception e) {
         fenced = Out.err(e);
       }
       next.beginTransaction();
-      next.send(new ProducerRecord<>("jt-out", "next", "next")).get();
+      next.send(new ProducerRecord<>(outTopic, "next", "next")).get();
       next.commitTransaction();
-      Out.emit("fencing", "oldProducer", fenced);
+      Out.emit("fencing", "protocol", protocol, "oldProducer", fenced);
     } finally {
       try {
         producer.close(java.time.Duration.ofSeconds(5));
@@ -323,11 +339,11 @@ final class ProducerScenarios {
       }
     }
     List<String> after = new ArrayList<>();
-    for (ConsumerRecord<String, String> r : readAll(bootstrap, "jt-out", "read_committed")) {
+    for (ConsumerRecord<String, String> r : readAll(bootstrap, outTopic, "read_committed")) {
       if (!r.value().startsWith("out-")) after.add(r.value());
     }
-    Out.emit("afterFencing", "nonLoopValues", after);
-    TransactionDescription d = admin.describeTransactions(List.of("jt-ctp")).description("jt-ctp").get();
-    Out.emit("describeAfterFencing", "state", d.state(), "partitions", Out.tps(d.topicPartitions()));
+    Out.emit("afterFencing", "protocol", protocol, "nonLoopValues", after);
+    TransactionDescription d = admin.describeTransactions(List.of(txnId)).description(txnId).get();
+    Out.emit("describeAfterFencing", "protocol", protocol, "state", d.state(), "partitions", Out.tps(d.topicPartitions()));
   }
 }
