@@ -336,6 +336,11 @@ function str(s: string): Buffer {
   return Buffer.concat([int16(Buffer.byteLength(s)), Buffer.from(s)]);
 }
 
+/** The steps, each repeated while its answer carries a retriable error (unless it has its own rule). */
+function untilSettled(steps: Step[]): Step[] {
+  return steps.map((s) => (s.until ? s : { ...s, until: (r: unknown) => settled(r) }));
+}
+
 function findCoordinatorUntilReady(key: string, keyType: number, name: string): Step {
   return req(FindCoordinator, 3, { key, keyType }, { name, until: (r) => r.errorCode === ErrorCode.NONE });
 }
@@ -1176,7 +1181,9 @@ export const CASES: Case[] = [
   },
   {
     name: "groups",
-    steps: [
+    // Each group's __consumer_offsets partition may still be loading on Kafka right after
+    // FindCoordinator answers (COORDINATOR_LOAD_IN_PROGRESS): every step repeats until settled.
+    steps: untilSettled([
       ...createTopic("groups-t", 2),
       findCoordinatorUntilReady("groups-g", 0, "FindCoordinator v3"),
       req(
@@ -1447,7 +1454,7 @@ export const CASES: Case[] = [
         },
         { name: "OffsetCommit as a simple consumer to a live group" },
       ),
-    ],
+    ]),
   },
   {
     name: "transactions",
