@@ -633,7 +633,10 @@ export async function restartableBroker(
     },
     async close() {
       conn.close();
+      // A broker that cannot shut down gracefully must not outlive the test either.
+      const kill = setTimeout(() => void proc.stop("SIGKILL"), 15_000);
       await proc.stop("SIGTERM");
+      clearTimeout(kill);
     },
   };
 }
