@@ -23,6 +23,7 @@ import {
   APACHE_KAFKA_VERSION,
   type ApacheKafkaCluster,
   apacheKafkaUnavailable,
+  brokerIdsFrom,
   freePorts,
   javaBinary,
   kafkaJavaClasspath,
@@ -131,24 +132,7 @@ export async function deleteTopics(port: number, names: string[]): Promise<void>
 
 /** True when the broker on `port` answers Metadata listing at least one broker. */
 async function answersMetadata(port: number): Promise<boolean> {
-  let c: RawClient | undefined;
-  try {
-    c = await RawClient.connect(port);
-    const md = await Promise.race([
-      c.request(Metadata, 9, {
-        topics: [],
-        allowAutoTopicCreation: false,
-        includeClusterAuthorizedOperations: false,
-        includeTopicAuthorizedOperations: false,
-      }),
-      sleep(2000).then(() => null),
-    ]);
-    return !!md && md.brokers.length > 0;
-  } catch {
-    return false;
-  } finally {
-    c?.close();
-  }
+  return ((await brokerIdsFrom(port))?.length ?? 0) > 0;
 }
 
 function stopProcess(p: ChildProcess, graceMs = 20_000): Promise<void> {

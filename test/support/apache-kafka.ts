@@ -260,8 +260,8 @@ function runJava(args: string[], logFile: string, timeoutMs: number): Promise<vo
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Metadata from one broker, or null when it does not answer (yet). */
-async function brokerIdsFrom(port: number): Promise<number[] | null> {
+/** The broker ids in one broker's Metadata answer, or null when it does not answer (yet). */
+export async function brokerIdsFrom(port: number): Promise<number[] | null> {
   let c: RawClient | undefined;
   try {
     c = await RawClient.connect(port);
