@@ -194,12 +194,13 @@ async function timeStart(
 }
 
 /**
- * Compiles Brook (tsc -p tsconfig.build.json) into .bench-cache/brook-dist, so its start time is
- * that of `node dist/cli/main.js start` (what `npm start` and `npx brook start` run), not of a
- * TypeScript loader. Inside the checkout so that node_modules resolves. Returns the main.js path.
+ * Compiles Brook (tsc -p tsconfig.build.json) into <checkout>/.bench-cache/brook-dist, so its start
+ * time is that of `node dist/cli/main.js start` (what `npm start` and `npx brook start` run), not of
+ * a TypeScript loader. Always inside the checkout, whatever BROOK_BENCH_CACHE says, so that
+ * node_modules resolves. Returns the main.js path.
  */
-export async function compileBrook(cacheDir: string): Promise<string> {
-  const outDir = join(cacheDir, "brook-dist");
+export async function compileBrook(): Promise<string> {
+  const outDir = join(ROOT, ".bench-cache", "brook-dist");
   rmSync(outDir, { recursive: true, force: true });
   await new Promise<void>((resolve, reject) => {
     const p = spawn(

@@ -41,7 +41,7 @@ import {
   startKafkaPeer,
 } from "../kafka-peer.js";
 import { measureLoopbackTcp } from "../limits.js";
-import { CACHE_DIR, kafkajs, kcat, PeerUnavailable } from "../peers.js";
+import { kafkajs, kcat, PeerUnavailable } from "../peers.js";
 import { parsePerf, perfProducers, rdkafkaPerformanceOrNote, run } from "../rdkafka-perf.js";
 import { barChart } from "../report.js";
 
@@ -90,7 +90,7 @@ export default async function run_(ctx: BenchContext): Promise<void> {
   let compileNote = "";
   try {
     ctx.progress("compiling Brook (tsc -p tsconfig.build.json) for the start-time measure");
-    brookMain = await compileBrook(CACHE_DIR);
+    brookMain = await compileBrook();
   } catch (e) {
     compileNote = `Brook could not be compiled: ${(e as Error).message.split("\n")[0]}`;
     ctx.progress(compileNote);
