@@ -14,8 +14,12 @@ abstract class EntryIndex {
   protected buf: Buffer;
   /** Entries in memory. */
   entries = 0;
-  /** Entries already written to the file. */
-  private persisted = 0;
+  /**
+   * Entries already written to the file; -1 while no file was written, so that the first persist
+   * creates it even with no entries (as Kafka, every segment has its index files: a sealed segment
+   * smaller than index.interval.bytes would otherwise be re-indexed, with a warning, at each load).
+   */
+  private persisted = -1;
   private fh: fsp.FileHandle | undefined;
   private chain: Promise<void> = Promise.resolve();
 

@@ -256,3 +256,21 @@ describe("append and read", () => {
     assert.deepEqual(log.endOffsetForEpoch(5), { epoch: 2, endOffset: 2n });
   });
 });
+
+describe("index files", () => {
+  test("every sealed segment has its .index and .timeindex, even one smaller than index.interval.bytes", async () => {
+    // Without them a small segment (a rolled one, or the cleaner's output) was re-indexed, with a
+    // warning, every time it was loaded.
+    const log = await openLog({ segmentBytes: 300 });
+    for (let i = 0; i < 6; i++)
+      await log.append(buildBatch({ records: [{ key: "k", value: "v".repeat(120) }] }), { durable: false });
+    await log.close();
+    const files = readdirSync(log.dir);
+    const bases = files.filter((f) => f.endsWith(".log")).map((f) => f.slice(0, 20));
+    assert.ok(bases.length >= 3, `rolled: ${bases.length} segments`);
+    for (const b of bases) {
+      assert.ok(files.includes(`${b}.index`), `${b}.index exists`);
+      assert.ok(files.includes(`${b}.timeindex`), `${b}.timeindex exists`);
+    }
+  });
+});
