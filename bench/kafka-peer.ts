@@ -30,6 +30,7 @@ import {
   kafkaServerProperties,
   randomKafkaUuid,
   startApacheKafka,
+  stopProcess,
 } from "../test/support/apache-kafka.js";
 import { RawClient } from "../test/support/raw-client.js";
 
@@ -133,18 +134,6 @@ export async function deleteTopics(port: number, names: string[]): Promise<void>
 /** True when the broker on `port` answers Metadata listing at least one broker. */
 async function answersMetadata(port: number): Promise<boolean> {
   return ((await brokerIdsFrom(port))?.length ?? 0) > 0;
-}
-
-function stopProcess(p: ChildProcess, graceMs = 20_000): Promise<void> {
-  return new Promise((resolve) => {
-    if (p.exitCode !== null || p.signalCode !== null) return resolve();
-    const t = setTimeout(() => p.kill("SIGKILL"), graceMs);
-    p.once("exit", () => {
-      clearTimeout(t);
-      resolve();
-    });
-    p.kill("SIGTERM");
-  });
 }
 
 // Processes this module started, killed if the bench process exits first.

@@ -260,6 +260,19 @@ function runJava(args: string[], logFile: string, timeoutMs: number): Promise<vo
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
+export function stopProcess(p: ChildProcess, graceMs = 20_000): Promise<void> {
+  return new Promise((resolve) => {
+    if (p.exitCode !== null || p.signalCode !== null) return resolve();
+    const t = setTimeout(() => p.kill("SIGKILL"), graceMs);
+    p.once("exit", () => {
+      clearTimeout(t);
+      resolve();
+    });
+    p.kill("SIGTERM");
+  });
+}
+
 /** The broker ids in one broker's Metadata answer, or null when it does not answer (yet). */
 export async function brokerIdsFrom(port: number): Promise<number[] | null> {
   let c: RawClient | undefined;
@@ -432,22 +445,7 @@ async function startOnce(opts: StartApacheKafkaOptions, started: number): Promis
     if (stopped) return;
     stopped = true;
     const grace = o.graceMs ?? 20_000;
-    const terminate = (ps: ApacheKafkaNode[]) =>
-      Promise.all(
-        ps.map(
-          (node) =>
-            new Promise<void>((resolve) => {
-              const p = node.proc;
-              if (p.exitCode !== null || p.signalCode !== null) return resolve();
-              const t = setTimeout(() => p.kill("SIGKILL"), grace);
-              p.once("exit", () => {
-                clearTimeout(t);
-                resolve();
-              });
-              p.kill("SIGTERM");
-            }),
-        ),
-      );
+    const terminate = (ps: ApacheKafkaNode[]) => Promise.all(ps.map((node) => stopProcess(node.proc, grace)));
     // Brokers first: their controlled shutdown needs the controller.
     await terminate(nodes.filter((x) => x.roles === "broker"));
     await terminate(nodes.filter((x) => x.roles !== "broker"));
