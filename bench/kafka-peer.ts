@@ -24,11 +24,13 @@ import {
   type ApacheKafkaCluster,
   apacheKafkaUnavailable,
   brokerIdsFrom,
+  combinedNodeProperties,
+  KAFKA_LOG4J2,
   freePorts,
   javaBinary,
   kafkaJavaClasspath,
-  kafkaServerProperties,
   randomKafkaUuid,
+  sharedNodeProperties,
   startApacheKafka,
   stopProcess,
 } from "../test/support/apache-kafka.js";
@@ -225,15 +227,6 @@ export async function measureBrookStart(mainJs: string, scratch: string): Promis
   }
 }
 
-const LOG4J2 = `status = warn
-appender.out.type = Console
-appender.out.name = STDOUT
-appender.out.layout.type = PatternLayout
-appender.out.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRef.out.ref = STDOUT
-`;
-
 /**
  * Kafka from an empty, formatted data dir: `kafka-storage.sh format` first (timed apart, as
  * `formatMs`), then spawn of the broker JVM (Kafka's JVM settings, as the suite's Kafka) to the
@@ -245,18 +238,11 @@ export async function measureKafkaStart(scratch: string): Promise<{ startMs: num
     const [port, controllerPort] = await freePorts(2);
     mkdirSync(join(dir, "logs"), { recursive: true });
     const log4j = join(dir, "log4j2.properties");
-    writeFileSync(log4j, LOG4J2);
+    writeFileSync(log4j, KAFKA_LOG4J2);
     const props: Record<string, string> = {
-      "process.roles": "broker,controller",
-      "node.id": "1",
-      "controller.quorum.bootstrap.servers": `127.0.0.1:${controllerPort}`,
-      "controller.listener.names": "CONTROLLER",
-      "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-      "inter.broker.listener.name": "PLAINTEXT",
-      listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-      "advertised.listeners": `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      ...combinedNodeProperties(port!, controllerPort!),
+      ...sharedNodeProperties(controllerPort!, 1),
       "log.dirs": join(dir, "data"),
-      ...kafkaServerProperties(1),
     };
     const cfg = join(dir, "server.properties");
     writeFileSync(

@@ -210,7 +210,8 @@ function watchdog(pid: number, dir: string | null): ChildProcess {
   return w;
 }
 
-const LOG4J2 = `status = warn
+/** Log4j 2 settings for Kafka's JVMs: INFO to stdout, without the per-request loggers. */
+export const KAFKA_LOG4J2 = `status = warn
 appender.out.type = Console
 appender.out.name = STDOUT
 appender.out.layout.type = PatternLayout
@@ -320,6 +321,27 @@ export function kafkaServerProperties(brokers: 1 | 3): Record<string, string> {
  * formatted storage in a new temp dir, and resolves once every broker answers Metadata listing all
  * the brokers. Throws (with the tail of the logs, and the cluster stopped) on failure or timeout.
  */
+/** What every node of a cluster shares: the quorum, listener names, kafkaServerProperties. */
+export function sharedNodeProperties(controllerPort: number, brokers: 1 | 3): Record<string, string> {
+  return {
+    "controller.quorum.bootstrap.servers": `127.0.0.1:${controllerPort}`,
+    "controller.listener.names": "CONTROLLER",
+    "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+    "inter.broker.listener.name": "PLAINTEXT",
+    ...kafkaServerProperties(brokers),
+  };
+}
+
+/** A combined controller+broker node (node id 1) on 127.0.0.1. */
+export function combinedNodeProperties(port: number, controllerPort: number): Record<string, string> {
+  return {
+    "process.roles": "broker,controller",
+    "node.id": "1",
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    "advertised.listeners": `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+  };
+}
+
 export async function startApacheKafka(opts: StartApacheKafkaOptions): Promise<ApacheKafkaCluster> {
   const started = performance.now();
   // The free ports are released before Kafka binds them; if something else took one meanwhile,
@@ -346,7 +368,7 @@ async function startOnce(opts: StartApacheKafkaOptions, started: number): Promis
   mkdirSync(logDir, { recursive: true });
   mkdirSync(configDir, { recursive: true });
   const log4j = join(configDir, "log4j2.properties");
-  writeFileSync(log4j, LOG4J2);
+  writeFileSync(log4j, KAFKA_LOG4J2);
 
   const clusterId = randomKafkaUuid();
   const combined = n === 1;
@@ -354,15 +376,8 @@ async function startOnce(opts: StartApacheKafkaOptions, started: number): Promis
   const controllerPort = ports[0]!;
   const brokerPorts = ports.slice(1);
   const controllerId = combined ? 1 : 0;
-  const quorum = `127.0.0.1:${controllerPort}`;
 
-  const common: Record<string, string> = {
-    "controller.quorum.bootstrap.servers": quorum,
-    "controller.listener.names": "CONTROLLER",
-    "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-    "inter.broker.listener.name": "PLAINTEXT",
-    ...kafkaServerProperties(n),
-  };
+  const common = sharedNodeProperties(controllerPort, n);
   type Spec = {
     nodeId: number;
     roles: ApacheKafkaNode["roles"];
@@ -376,12 +391,7 @@ async function startOnce(opts: StartApacheKafkaOptions, started: number): Promis
       nodeId: 1,
       roles: "broker,controller",
       port,
-      props: {
-        "process.roles": "broker,controller",
-        "node.id": "1",
-        listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-        "advertised.listeners": `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-      },
+      props: combinedNodeProperties(port, controllerPort),
     });
   } else {
     specs.push({
