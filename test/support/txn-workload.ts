@@ -16,7 +16,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ErrorCode } from "../../src/protocol/error-codes.js";
-import { AddPartitionsToTxn } from "../../src/protocol/messages/add-partitions-to-txn.js";
 import { CreateTopics } from "../../src/protocol/messages/create-topics.js";
 import { DeleteRecords } from "../../src/protocol/messages/delete-records.js";
 import { DescribeProducers } from "../../src/protocol/messages/describe-producers.js";
@@ -30,6 +29,7 @@ import { encodeRecordBatchSync } from "../../src/protocol/records/record-batch.j
 import type { BrokerProcess } from "./broker-process.js";
 import { readBatchesMinimal } from "./kafkajs.js";
 import { RawClient } from "./raw-client.js";
+import { addPartitionsToTxn } from "./txn-requests.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -250,17 +250,8 @@ export async function runWorkload(b: BrokerHandle, w: Workload, prefix: string):
         const pm = m.producers[op.p % m.producers.length]!;
         if (!pm.open) {
           await retry(`AddPartitionsToTxn ${pm.tid}`, async () => {
-            const r = await b.client().request(AddPartitionsToTxn, 3, {
-              transactions: [],
-              v3AndBelowTransactionalId: pm.tid,
-              v3AndBelowProducerId: pm.pid,
-              v3AndBelowProducerEpoch: pm.epoch,
-              v3AndBelowTopics: [{ name: topic, partitions: [0] }],
-            });
-            return {
-              code: r.resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode,
-              value: undefined,
-            };
+            const [code] = await addPartitionsToTxn(b.client(), pm.tid, pm.pid, pm.epoch, topic, [0]);
+            return { code: code!, value: undefined };
           });
           pm.open = [];
         }

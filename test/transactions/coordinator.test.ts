@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ErrorCode } from "../../src/protocol/error-codes.js";
 import { AddOffsetsToTxn } from "../../src/protocol/messages/add-offsets-to-txn.js";
-import { AddPartitionsToTxn } from "../../src/protocol/messages/add-partitions-to-txn.js";
 import { DescribeTransactions } from "../../src/protocol/messages/describe-transactions.js";
 import { EndTxn } from "../../src/protocol/messages/end-txn.js";
 import { InitProducerId } from "../../src/protocol/messages/init-producer-id.js";
@@ -17,6 +16,7 @@ import { TxnOffsetCommit } from "../../src/protocol/messages/txn-offset-commit.j
 import { encodeRecordBatchSync } from "../../src/protocol/records/record-batch.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
 import { RawClient } from "../support/raw-client.js";
+import { addPartitionsToTxn } from "../support/txn-requests.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -54,18 +54,7 @@ describe("transaction coordinator", () => {
     topic: string,
     partitions: number[],
     version = 3,
-  ) =>
-    c
-      .request(AddPartitionsToTxn, version, {
-        transactions: [],
-        v3AndBelowTransactionalId: id,
-        v3AndBelowProducerId: pid,
-        v3AndBelowProducerEpoch: epoch,
-        v3AndBelowTopics: [{ name: topic, partitions }],
-      })
-      .then((r) =>
-        r.resultsByTopicV3AndBelow.flatMap((t) => t.resultsByPartition.map((p) => p.partitionErrorCode)),
-      );
+  ) => addPartitionsToTxn(c, id, pid, epoch, topic, partitions, version);
   const endTxn = (id: string, pid: bigint, epoch: number, committed: boolean, version = 3) =>
     c
       .request(EndTxn, version, { transactionalId: id, producerId: pid, producerEpoch: epoch, committed })

@@ -32,6 +32,7 @@ import { encodeRecordBatchSync } from "../../src/protocol/records/record-batch.j
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
 import { readBatchesMinimal } from "../support/kafkajs.js";
 import { RawClient } from "../support/raw-client.js";
+import { addPartitionsToTxn } from "../support/txn-requests.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 
@@ -137,18 +138,7 @@ describe("fencing zombie transactional producers", () => {
     topic: string,
     parts: number[],
     version = 3,
-  ) =>
-    c
-      .request(AddPartitionsToTxn, version, {
-        transactions: [],
-        v3AndBelowTransactionalId: id,
-        v3AndBelowProducerId: pid,
-        v3AndBelowProducerEpoch: epoch,
-        v3AndBelowTopics: [{ name: topic, partitions: parts }],
-      })
-      .then((r) =>
-        r.resultsByTopicV3AndBelow.flatMap((t) => t.resultsByPartition.map((p) => p.partitionErrorCode)),
-      );
+  ) => addPartitionsToTxn(c, id, pid, epoch, topic, parts, version);
   const addOffsets = (id: string, pid: bigint, epoch: number, groupId: string, version = 3) =>
     c
       .request(AddOffsetsToTxn, version, {
