@@ -599,3 +599,75 @@ export function runKafkaJava(
     });
   });
 }
+
+// Where each node's data folder goes when the node is stopped on its own (stopApacheKafkaNode), so
+// its restart registers the new JVM with the same exit-time cleanup as the first one.
+const removeOnExitOf = new WeakMap<ApacheKafkaNode, string | null>();
+
+/**
+ * Stops one node of a running cluster: SIGKILL at once (a crash: no controlled shutdown, the
+ * controller fences it after broker.session.timeout.ms) or SIGTERM (controlled shutdown; SIGKILL
+ * after `graceMs`). Resolves when the JVM has exited. The node keeps its data, port and config, so
+ * restartApacheKafkaNode brings it back as the same broker.
+ */
+export async function stopApacheKafkaNode(
+  cluster: ApacheKafkaCluster,
+  nodeId: number,
+  opts: { signal?: "SIGKILL" | "SIGTERM"; graceMs?: number } = {},
+): Promise<void> {
+  const node = cluster.nodes.find((x) => x.nodeId === nodeId);
+  if (!node) throw new Error(`no node ${nodeId} in this cluster`);
+  if (!removeOnExitOf.has(node)) removeOnExitOf.set(node, live.get(node.proc) ?? null);
+  const p = node.proc;
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  if ((opts.signal ?? "SIGKILL") === "SIGKILL") {
+    const exited = new Promise<void>((r) => p.once("exit", () => r()));
+    p.kill("SIGKILL");
+    await exited;
+  } else {
+    await stopProcess(p, opts.graceMs ?? 20_000);
+  }
+}
+
+/**
+ * Starts a node stopped by stopApacheKafkaNode again with the same command line (JVM options,
+ * config file, data), and resolves once it serves Metadata listing every broker of the cluster.
+ * `cluster.nodes` then holds the new process, so `cluster.stop()` stops it.
+ */
+export async function restartApacheKafkaNode(
+  cluster: ApacheKafkaCluster,
+  nodeId: number,
+  opts: { timeoutMs?: number } = {},
+): Promise<void> {
+  const node = cluster.nodes.find((x) => x.nodeId === nodeId);
+  if (!node) throw new Error(`no node ${nodeId} in this cluster`);
+  const old = node.proc;
+  if (old.exitCode === null && old.signalCode === null) throw new Error(`node ${nodeId} is still running`);
+  const fd = openSync(node.logFile, "a");
+  const proc = spawn(old.spawnfile, old.spawnargs.slice(1), { stdio: ["ignore", fd, fd], cwd: cluster.dir });
+  closeSync(fd);
+  proc.on("error", () => {});
+  const removeOnExit = removeOnExitOf.get(node) ?? null;
+  live.set(proc, removeOnExit);
+  if (proc.pid !== undefined) {
+    const w = watchdog(proc.pid, removeOnExit);
+    proc.once("exit", () => w.kill("SIGKILL"));
+  }
+  proc.once("exit", () => live.delete(proc));
+  proc.unref();
+  node.proc = proc;
+  if (node.roles === "controller") return;
+  const want = cluster.brokers.map((b) => b.nodeId).join(",");
+  const timeoutMs = opts.timeoutMs ?? 90_000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null)
+      throw new Error(
+        `Apache Kafka node ${nodeId} exited with ${proc.exitCode ?? proc.signalCode} after a restart:\n${tail(node.logFile, 30)}`,
+      );
+    if ((await brokerIdsFrom(node.port))?.join(",") === want) return;
+    if (Date.now() > deadline)
+      throw new Error(`Apache Kafka node ${nodeId} not serving ${timeoutMs} ms after a restart`);
+    await sleep(250);
+  }
+}
