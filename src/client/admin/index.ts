@@ -112,7 +112,7 @@ export interface AdminOptions {
   instrumentationEmitter?: InstrumentationEmitter;
   /** The admin's retry policy (KafkaJS: `kafka.admin({ retry })`, else the client's). */
   retry?: RetryOptions;
-  /** Whether Metadata requests may create missing topics (the client's setting; KafkaJS default true). */
+  /** Whether the admin's Metadata requests may create missing topics; KafkaJS's admin never does. */
   allowAutoTopicCreation?: boolean;
 }
 
@@ -132,7 +132,7 @@ export function createAdmin({
   logger: rootLogger,
   instrumentationEmitter,
   retry,
-  allowAutoTopicCreation = true,
+  allowAutoTopicCreation = false,
 }: AdminOptions): Admin {
   const logger = rootLogger.namespace("Admin");
   const emitter = instrumentationEmitter ?? new InstrumentationEmitter();

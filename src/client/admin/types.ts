@@ -23,8 +23,34 @@ import type {
 } from "../instrumentation.js";
 import type { Logger } from "../logger.js";
 import type { RetryOptions } from "../retry.js";
+import type {
+  ConnectEvent,
+  DisconnectEvent,
+  GroupDescription,
+  PartitionMetadata,
+  PartitionOffset,
+  RequestEvent,
+  RequestQueueSizeEvent,
+  RequestTimeoutEvent,
+  TopicPartitions,
+} from "../types.js";
 
 export type { AdminEvents } from "../instrumentation.js";
+// Shared with the consumer side; declared once in ../types.ts and used here.
+export type {
+  ConnectEvent,
+  ConsumerGroupState,
+  DisconnectEvent,
+  GroupDescription,
+  MemberDescription,
+  PartitionMetadata,
+  PartitionOffset,
+  RequestEvent,
+  RequestQueueSizeEvent,
+  RequestTimeoutEvent,
+  TopicOffsets,
+  TopicPartitions,
+} from "../types.js";
 
 type ValueOf<T> = T[keyof T];
 
@@ -59,35 +85,14 @@ export interface ITopicPartitionConfig {
   assignments?: Array<Array<number>>;
 }
 
-export type PartitionMetadata = {
-  partitionErrorCode: number;
-  partitionId: number;
-  leader: number;
-  replicas: number[];
-  isr: number[];
-  offlineReplicas?: number[];
-};
-
 export interface ITopicMetadata {
   name: string;
   partitions: PartitionMetadata[];
 }
 
-export interface PartitionOffset {
-  partition: number;
-  offset: string;
-}
-
-export interface TopicOffsets {
-  topic: string;
-  partitions: PartitionOffset[];
-}
-
 export type SeekEntry = PartitionOffset;
 
 export type FetchOffsetsPartition = PartitionOffset & { metadata: string | null };
-
-export type TopicPartitions = { topic: string; partitions: number[] };
 
 export interface PartitionReassignment {
   topic: string;
@@ -173,30 +178,6 @@ export interface AlterConfigResponse {
 // ---------------------------------------------------------------------------------------------
 // Groups
 
-export type MemberDescription = {
-  clientHost: string;
-  clientId: string;
-  memberId: string;
-  memberAssignment: Buffer;
-  memberMetadata: Buffer;
-};
-
-export type ConsumerGroupState =
-  | "Unknown"
-  | "PreparingRebalance"
-  | "CompletingRebalance"
-  | "Stable"
-  | "Dead"
-  | "Empty";
-
-export type GroupDescription = {
-  groupId: string;
-  members: MemberDescription[];
-  protocol: string;
-  protocolType: string;
-  state: ConsumerGroupState;
-};
-
 export type GroupDescriptions = {
   groups: GroupDescription[];
 };
@@ -273,41 +254,6 @@ export interface DeleteAclResponse {
   throttleTime: number;
   filterResponses: DeleteAclFilterResponses[];
 }
-
-// ---------------------------------------------------------------------------------------------
-// Instrumentation events an admin emits (KafkaJS's payload shapes)
-
-export type ConnectEvent = InstrumentationEvent<null>;
-export type DisconnectEvent = InstrumentationEvent<null>;
-export type RequestEvent = InstrumentationEvent<{
-  apiKey: number;
-  apiName: string;
-  apiVersion: number;
-  broker: string;
-  clientId: string;
-  correlationId: number;
-  createdAt: number;
-  duration: number;
-  pendingDuration: number;
-  sentAt: number;
-  size: number;
-}>;
-export type RequestTimeoutEvent = InstrumentationEvent<{
-  apiKey: number;
-  apiName: string;
-  apiVersion: number;
-  broker: string;
-  clientId: string;
-  correlationId: number;
-  createdAt: number;
-  pendingDuration: number;
-  sentAt: number;
-}>;
-export type RequestQueueSizeEvent = InstrumentationEvent<{
-  broker: string;
-  clientId: string;
-  queueSize: number;
-}>;
 
 // ---------------------------------------------------------------------------------------------
 // Brook's additions (Java AdminClient semantics)
