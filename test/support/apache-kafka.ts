@@ -117,6 +117,11 @@ export interface StartApacheKafkaOptions {
   keepData?: boolean;
   /** Parent folder of the run's temp dir; default the OS temp dir. */
   tmpDir?: string;
+  /**
+   * A second listener on every broker (fresh port), e.g. SASL_PLAINTEXT for authentication tests;
+   * its mechanism settings come through `configs`. Its addresses are in `extraBootstrap`.
+   */
+  extraListener?: { name: string; protocol: "PLAINTEXT" | "SASL_PLAINTEXT" | "SSL" | "SASL_SSL" };
 }
 
 export interface ApacheKafkaNode {
@@ -133,6 +138,8 @@ export interface ApacheKafkaCluster {
   clusterId: string;
   /** "127.0.0.1:p1,127.0.0.1:p2,..." */
   bootstrap: string;
+  /** The extraListener's addresses, like bootstrap; "" without one. */
+  extraBootstrap: string;
   brokers: Array<{ nodeId: number; port: number }>;
   controller: { nodeId: number; port: number };
   nodes: ApacheKafkaNode[];
@@ -372,12 +379,25 @@ async function startOnce(opts: StartApacheKafkaOptions, started: number): Promis
 
   const clusterId = randomKafkaUuid();
   const combined = n === 1;
-  const ports = await freePorts(combined ? 2 : n + 1);
+  const extra = opts.extraListener;
+  const ports = await freePorts((combined ? 2 : n + 1) + (extra ? n : 0));
   const controllerPort = ports[0]!;
-  const brokerPorts = ports.slice(1);
+  const brokerPorts = ports.slice(1, combined ? 2 : n + 1);
+  const extraPorts = extra ? ports.slice(combined ? 2 : n + 1) : [];
   const controllerId = combined ? 1 : 0;
 
   const common = sharedNodeProperties(controllerPort, n);
+  if (extra) common["listener.security.protocol.map"] += `,${extra.name}:${extra.protocol}`;
+  /** Adds the extra listener (if any) to a broker's listeners. */
+  const withExtra = (props: Record<string, string>, brokerIndex: number): Record<string, string> => {
+    if (!extra) return props;
+    const l = `${extra.name}://127.0.0.1:${extraPorts[brokerIndex]}`;
+    return {
+      ...props,
+      listeners: `${props.listeners},${l}`,
+      "advertised.listeners": `${props["advertised.listeners"]},${l}`,
+    };
+  };
   type Spec = {
     nodeId: number;
     roles: ApacheKafkaNode["roles"];
@@ -391,7 +411,7 @@ async function startOnce(opts: StartApacheKafkaOptions, started: number): Promis
       nodeId: 1,
       roles: "broker,controller",
       port,
-      props: combinedNodeProperties(port, controllerPort),
+      props: withExtra(combinedNodeProperties(port, controllerPort), 0),
     });
   } else {
     specs.push({
@@ -410,12 +430,15 @@ async function startOnce(opts: StartApacheKafkaOptions, started: number): Promis
         nodeId: i + 1,
         roles: "broker",
         port,
-        props: {
-          "process.roles": "broker",
-          "node.id": String(i + 1),
-          listeners: `PLAINTEXT://127.0.0.1:${port}`,
-          "advertised.listeners": `PLAINTEXT://127.0.0.1:${port}`,
-        },
+        props: withExtra(
+          {
+            "process.roles": "broker",
+            "node.id": String(i + 1),
+            listeners: `PLAINTEXT://127.0.0.1:${port}`,
+            "advertised.listeners": `PLAINTEXT://127.0.0.1:${port}`,
+          },
+          i,
+        ),
       });
     }
   }
@@ -558,6 +581,7 @@ async function startOnce(opts: StartApacheKafkaOptions, started: number): Promis
     version: APACHE_KAFKA_VERSION,
     clusterId,
     bootstrap: brokers.map((b) => `127.0.0.1:${b.port}`).join(","),
+    extraBootstrap: extraPorts.map((p) => `127.0.0.1:${p}`).join(","),
     brokers,
     controller: { nodeId: controllerId, port: controllerPort },
     nodes,

@@ -156,12 +156,13 @@ export class Broker {
     const sasl = this.opts.sasl!;
     const mechanism = String(sasl.mechanism).toUpperCase();
     const timeout = this.opts.authenticationTimeout;
+    const started = Date.now();
     const work = async () => {
       const hsVersion = this.pick(SaslHandshake, 1);
       const hs = await conn.request(SaslHandshake, hsVersion, { mechanism });
       if (hs.errorCode !== 0 || !hs.mechanisms.map((m) => m.toUpperCase()).includes(mechanism)) {
         throw new KafkaJSSASLAuthenticationError(
-          `SASL ${mechanism} mechanism is not supported by the server`,
+          `SASL ${mechanism} mechanism is not supported by the server (it offers: ${hs.mechanisms.join(", ") || "none"}, error ${hs.errorCode})`,
         );
       }
       const authVersion = this.pick(SaslAuthenticate, 2);
@@ -189,9 +190,14 @@ export class Broker {
         saslAuthenticate: saslAuthenticate as never,
       }).authenticate();
       // KIP-368: a broker with connections.max.reauth.ms closes the session at its end, so
-      // re-authenticate reauthenticationThreshold ms before that.
-      this.reauthAt =
-        lifetime > 0n ? Date.now() + Math.max(0, Number(lifetime) - this.opts.reauthenticationThreshold) : 0;
+      // re-authenticate reauthenticationThreshold ms before that. Kafka refuses a re-authentication
+      // less than a second after the previous one, and a threshold longer than the session would
+      // ask for one before every request, so the wait is kept within [1 s, 85% of the lifetime].
+      if (lifetime > 0n) {
+        const ms = Number(lifetime);
+        const wait = Math.max(ms - this.opts.reauthenticationThreshold, Math.min(1000, ms * 0.85), 0);
+        this.reauthAt = started + (wait >= ms ? ms * 0.85 : wait);
+      } else this.reauthAt = 0;
     };
     let timer: NodeJS.Timeout | undefined;
     try {
