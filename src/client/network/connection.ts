@@ -128,7 +128,7 @@ export class Connection {
         resolve();
       };
       try {
-        socket = factory({ host, port, ssl, onConnect });
+        socket = factory({ host, port, ssl: ssl as tls.ConnectionOptions, onConnect });
       } catch (e) {
         fail(e as Error);
         return;

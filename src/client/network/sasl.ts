@@ -5,32 +5,7 @@
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
 import { KafkaJSSASLAuthenticationError } from "../errors.js";
-import type { Logger } from "../logger.js";
-
-export interface SaslAuthenticateArgs<ParseResult> {
-  request: { encode: () => Buffer | Promise<Buffer> };
-  response?: {
-    decode: (rawResponse: Buffer) => Buffer | Promise<Buffer>;
-    parse: (data: Buffer) => ParseResult;
-  };
-}
-
-export interface AuthenticationProviderArgs {
-  host: string;
-  port: number;
-  logger: Logger;
-  saslAuthenticate: <ParseResult>(args: SaslAuthenticateArgs<ParseResult>) => Promise<ParseResult | void>;
-}
-
-export interface Authenticator {
-  authenticate: () => Promise<void>;
-}
-
-export interface OauthbearerProviderResponse {
-  value: string;
-  /** SASL extensions (KIP-342), sent as key=value pairs after the token. */
-  extensions?: Record<string, string>;
-}
+import type { AuthenticationProviderArgs, Authenticator, OauthbearerProviderResponse } from "../types.js";
 
 /** Options as users write them: a built-in mechanism's fields, or a custom provider. */
 export interface SaslConfig {
@@ -38,7 +13,7 @@ export interface SaslConfig {
   username?: string;
   password?: string;
   authorizationIdentity?: string;
-  oauthBearerProvider?: () => Promise<OauthbearerProviderResponse>;
+  oauthBearerProvider?: () => Promise<OauthbearerProviderResponse & { extensions?: Record<string, string> }>;
   authenticationProvider?: (args: AuthenticationProviderArgs) => Authenticator;
 }
 

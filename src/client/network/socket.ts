@@ -4,23 +4,23 @@
  */
 import net from "node:net";
 import tls from "node:tls";
+import type { ISocketFactory } from "../types.js";
 
-export interface SocketFactoryArgs {
-  host: string;
-  port: number;
-  ssl: tls.ConnectionOptions | boolean | undefined;
-  onConnect: () => void;
-}
-
-export type ISocketFactory = (args: SocketFactoryArgs) => net.Socket;
+export type { ISocketFactory, ISocketFactoryArgs } from "../types.js";
 
 /** Keep-alive probes after a minute idle, so half-open connections to a dead broker are noticed. */
 const KEEP_ALIVE_DELAY_MS = 60_000;
 
 export const defaultSocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
   let socket: net.Socket;
-  if (ssl) {
-    const options: tls.ConnectionOptions = { host, port, ...(typeof ssl === "object" ? ssl : {}) };
+  // KafkaJS passes the config's `ssl` through as is: `true`, an options object, or nothing.
+  const tlsConfig = ssl as tls.ConnectionOptions | boolean | undefined;
+  if (tlsConfig) {
+    const options: tls.ConnectionOptions = {
+      host,
+      port,
+      ...(typeof tlsConfig === "object" ? tlsConfig : {}),
+    };
     // SNI needs a host name; an IP address is not a valid server name.
     if (!net.isIP(host) && options.servername === undefined) options.servername = host;
     socket = tls.connect(options, onConnect);
