@@ -329,7 +329,8 @@ export class Cluster {
         this.topics.delete(t.name);
         continue;
       }
-      this.topics.set(t.name, {
+      const previous = this.topics.get(t.name);
+      const next: TopicMetadata = {
         name: t.name,
         topicId: t.topicId,
         isInternal: t.isInternal,
@@ -345,7 +346,18 @@ export class Cluster {
             offlineReplicas: p.offlineReplicas ?? [],
           }))
           .sort((a, b) => a.partitionId - b.partitionId),
-      });
+      };
+      // In a cluster a broker's metadata can lag behind: never go back to an older leader epoch
+      // than one already seen (from an earlier refresh or a Produce/Fetch response), as Java's
+      // client does, or requests would bounce to a former leader.
+      if (previous && previous.topicId === next.topicId) {
+        for (const [i, p] of next.partitions.entries()) {
+          const old = previous.partitions.find((x) => x.partitionId === p.partitionId);
+          if (old && old.leaderEpoch >= 0 && p.leaderEpoch >= 0 && old.leaderEpoch > p.leaderEpoch)
+            next.partitions[i] = old;
+        }
+      }
+      this.topics.set(t.name, next);
     }
     this.lastRefresh = Date.now();
   }
@@ -495,6 +507,34 @@ export class Cluster {
       list.push(item);
     }
     return out;
+  }
+
+  /**
+   * Applies a newer leader reported by a broker (KIP-951: Produce and Fetch responses name the
+   * current leader and its endpoint with NOT_LEADER_OR_FOLLOWER), so the retry goes straight to it
+   * without a Metadata round trip. Ignored unless its epoch is newer than the cached one.
+   */
+  noteLeader(
+    topic: string,
+    partition: number,
+    leaderId: number,
+    leaderEpoch: number,
+    endpoint?: { host: string; port: number; rack?: string | null },
+  ): boolean {
+    const p = this.topics.get(topic)?.partitions.find((x) => x.partitionId === partition);
+    if (!p || leaderId < 0 || leaderEpoch < 0 || leaderEpoch <= p.leaderEpoch) return false;
+    if (!this.brokerMeta.has(leaderId)) {
+      if (!endpoint) return false;
+      this.brokerMeta.set(leaderId, {
+        nodeId: leaderId,
+        host: endpoint.host,
+        port: endpoint.port,
+        rack: endpoint.rack ?? null,
+      });
+    }
+    p.leader = leaderId;
+    p.leaderEpoch = leaderEpoch;
+    return true;
   }
 
   /** Marks cached metadata stale so the next addTargetTopics/refreshMetadataIfNecessary reloads it. */

@@ -119,6 +119,33 @@ describe("client cluster against Brook", () => {
     }
   });
 
+  it("takes a newer leader from a response (KIP-951) and never goes back to an older epoch", async () => {
+    const cluster = new Cluster({ brokers: [tb.bootstrap], logger });
+    await cluster.connect();
+    try {
+      await cluster.addTargetTopics(["cluster-epochs"]);
+      const p0 = cluster.findTopicPartitionMetadata("cluster-epochs")[0]!;
+      const self = p0.leader;
+      // An older or equal epoch, or an unknown node without an endpoint, changes nothing.
+      assert.equal(cluster.noteLeader("cluster-epochs", 0, 99, p0.leaderEpoch), false);
+      assert.equal(cluster.noteLeader("cluster-epochs", 0, 99, p0.leaderEpoch + 1), false);
+      assert.equal(cluster.leaderFor("cluster-epochs", 0), self);
+      // A newer epoch with the new leader's endpoint moves the partition at once.
+      const moved = cluster.noteLeader("cluster-epochs", 0, 99, p0.leaderEpoch + 5, {
+        host: "127.0.0.1",
+        port: 1,
+      });
+      assert.equal(moved, true);
+      assert.equal(cluster.leaderFor("cluster-epochs", 0), 99);
+      // A metadata refresh from a broker that still reports the older epoch does not undo it.
+      await cluster.refreshMetadata();
+      assert.equal(cluster.leaderFor("cluster-epochs", 0), 99);
+      assert.equal(cluster.leaderFor("cluster-epochs", 1), self);
+    } finally {
+      await cluster.disconnect();
+    }
+  });
+
   it("pipelines many requests on one connection and matches every response to its request", async () => {
     const cluster = new Cluster({ brokers: [tb.bootstrap], logger });
     await cluster.connect();
