@@ -21,8 +21,16 @@ import type { Producer, ProducerBatch, ProducerRecord, Transaction } from "./typ
 
 export * from "./types.js";
 
-/** Kafka's `batch.size`: see ProducerConfig.batchSize. */
-export const DEFAULT_BATCH_SIZE = 16384;
+/**
+ * Bytes of records above which concurrent sends to one partition stop joining the same batch.
+ * Larger than Kafka's 16 KiB `batch.size` on purpose: an idempotent producer may have only 5
+ * batches in flight per partition, so under a backlog the batch size bounds throughput. Measured
+ * locally (50,000 concurrent 100-byte idempotent sends to one partition): 16 KiB took 332 Produce
+ * requests and ~1.5 s, 128 KiB 42 requests and ~0.4 s, 1 MB 6 requests and no faster. 128 KiB
+ * also keeps a merged batch well under the broker's default max.message.bytes (1 MiB) even when
+ * multi-byte strings make the size estimate (string length) three times too small.
+ */
+export const DEFAULT_BATCH_SIZE = 128 * 1024;
 export const DEFAULT_TRANSACTION_TIMEOUT = 60000;
 
 export interface CreateProducerOptions {

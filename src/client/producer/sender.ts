@@ -64,11 +64,11 @@ export interface SenderEos {
   isInitialized(): boolean;
   initProducerId(): Promise<void>;
   /** Transactional producers only. */
-  isPartitionAdded?(key: string): boolean;
-  addPartitionsToTransaction?(
+  isPartitionAdded(key: string): boolean;
+  addPartitionsToTransaction(
     partitions: Array<{ topic: string; partition: number; key: string }>,
   ): Promise<void>;
-  markAbortable?(e: Error): void;
+  markAbortable(e: Error): void;
 }
 
 export interface SenderOptions {
@@ -274,6 +274,8 @@ export class RecordSender {
   private readonly batchSize: number;
   private readonly maxInFlight: number;
   private readonly eos: SenderEos | null;
+  /** Batches carry the transactional id and join the transaction (AddPartitionsToTxn) first. */
+  private readonly transactional: boolean;
   private readonly isActive: () => boolean;
   private readonly partitions = new Map<string, PartitionQueue>();
   /** Partitions with queued chunks or pending retries. */
@@ -310,6 +312,7 @@ export class RecordSender {
         ? opts.maxInFlightRequests
         : Number.POSITIVE_INFINITY;
     this.eos = opts.eos;
+    this.transactional = opts.eos?.transactionalId != null;
     this.isActive = opts.isActive;
   }
 
@@ -524,7 +527,7 @@ export class RecordSender {
             continue;
           }
         }
-        if (this.eos?.isPartitionAdded && !this.eos.isPartitionAdded(pq.key)) {
+        if (this.transactional && !this.eos!.isPartitionAdded(pq.key)) {
           toAdd.push(pq);
           continue;
         }
@@ -593,7 +596,7 @@ export class RecordSender {
     if (this.idempotent && pq.inFlight >= MAX_IDEMPOTENT_IN_FLIGHT) return null;
     const first = pq.peekChunk()!;
     if (requestKey !== null && !first.batchKey.startsWith(`${requestKey}|`)) return null;
-    if (this.eos?.isPartitionAdded && !this.eos.isPartitionAdded(pq.key)) return null;
+    if (this.transactional && !this.eos!.isPartitionAdded(pq.key)) return null;
     const chunks: Chunk[] = [pq.takeChunk()];
     let bytes = first.size;
     let count = first.records.length;
@@ -639,7 +642,7 @@ export class RecordSender {
       producerId,
       producerEpoch,
       baseSequence,
-      isTransactional: eos?.transactionalId != null,
+      isTransactional: this.transactional,
     };
     let records_: Buffer | Promise<Buffer>;
     try {
@@ -871,7 +874,7 @@ export class RecordSender {
     }
     const eos = this.eos;
     if (!eos) return;
-    if (eos.markAbortable) {
+    if (this.transactional) {
       eos.markAbortable(e);
       return;
     }
@@ -966,7 +969,7 @@ export class RecordSender {
   /** AddPartitionsToTxn for the partitions about to get their first batch of the transaction. */
   private addPartitions(pqs: PartitionQueue[]): void {
     const eos = this.eos;
-    if (this.adding || !eos?.addPartitionsToTransaction) return;
+    if (this.adding || !eos || !this.transactional) return;
     this.adding = eos
       .addPartitionsToTransaction(
         pqs.map((pq) => ({ topic: pq.topic, partition: pq.partition, key: pq.key })),
@@ -974,7 +977,7 @@ export class RecordSender {
       .catch((e: Error) => {
         // The records of these partitions cannot join the transaction: their calls fail.
         for (const pq of pqs) while (pq.queuedChunks > 0) this.failChunk(pq.takeChunk(), e);
-        eos.markAbortable?.(e);
+        eos.markAbortable(e);
       })
       .finally(() => {
         this.adding = null;

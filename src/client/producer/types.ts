@@ -41,9 +41,9 @@ export interface ProducerConfig {
    */
   linger?: number;
   /**
-   * Brook: bytes of records (roughly, before compression) above which concurrent sends to one
+   * Brook: bytes of records (estimated before compression) above which concurrent sends to one
    * partition stop being merged into the same batch. One call's records for a partition always stay
-   * in one batch, as with KafkaJS. Default 16384, Kafka's `batch.size`.
+   * in one batch, as with KafkaJS. Default 131072 (see DEFAULT_BATCH_SIZE for why not Kafka's 16384).
    */
   batchSize?: number;
 }
