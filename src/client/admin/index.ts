@@ -891,7 +891,7 @@ export function createAdmin({
           // KafkaJS resolves to { resources } only; its d.ts also promises the three fields below.
           throttleTime: response.throttleTimeMs,
           errorCode: response.errorCode,
-          errorMessage: response.errorMessage ?? undefined,
+          errorMessage: response.errorMessage,
           resources: response.resources.map((r) => ({
             resourceType: r.resourceType as AclEntry["resourceType"],
             resourceName: r.resourceName,
@@ -937,10 +937,10 @@ export function createAdmin({
           throttleTime: response.throttleTimeMs,
           filterResponses: response.filterResults.map((f) => ({
             errorCode: f.errorCode,
-            errorMessage: f.errorMessage ?? undefined,
+            errorMessage: f.errorMessage,
             matchingAcls: f.matchingAcls.map((m) => ({
               errorCode: m.errorCode,
-              errorMessage: m.errorMessage ?? undefined,
+              errorMessage: m.errorMessage,
               resourceType: m.resourceType as AclEntry["resourceType"],
               resourceName: m.resourceName,
               resourcePatternType: m.patternType as AclEntry["resourcePatternType"],

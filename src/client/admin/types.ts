@@ -218,7 +218,8 @@ export type DescribeAclResource = AclResource & {
 export interface DescribeAclResponse {
   throttleTime: number;
   errorCode: number;
-  errorMessage?: string;
+  /** null when there is no error (KafkaJS passes the wire value; its d.ts omits null). */
+  errorMessage?: string | null;
   resources: DescribeAclResource[];
 }
 
@@ -234,7 +235,8 @@ export interface AclFilter {
 
 export interface MatchingAcl {
   errorCode: number;
-  errorMessage?: string;
+  /** null when there is no error (KafkaJS passes the wire value; its d.ts omits null). */
+  errorMessage?: string | null;
   resourceType: AclResourceTypes;
   resourceName: string;
   resourcePatternType: ResourcePatternTypes;
@@ -246,7 +248,8 @@ export interface MatchingAcl {
 
 export interface DeleteAclFilterResponses {
   errorCode: number;
-  errorMessage?: string;
+  /** null when there is no error (KafkaJS passes the wire value; its d.ts omits null). */
+  errorMessage?: string | null;
   matchingAcls: MatchingAcl[];
 }
 
