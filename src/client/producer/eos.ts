@@ -13,7 +13,7 @@
  * phase's protocol, as the Java client does against a broker without transaction version 2.
  */
 import assert from "node:assert";
-import { ErrorCode, errorInfo } from "../../protocol/error-codes.js";
+import { ErrorCode } from "../../protocol/error-codes.js";
 import {
   AddOffsetsToTxn,
   AddPartitionsToTxn,
@@ -408,10 +408,3 @@ export class EosManager implements ProducerIdentity {
     });
   }
 }
-
-/** True when a protocol error code says the coordinator itself must be looked up again. */
-export function isCoordinatorMoved(code: number): boolean {
-  return COORDINATOR_MOVED.has(code);
-}
-
-export { errorInfo };

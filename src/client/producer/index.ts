@@ -32,6 +32,8 @@ export * from "./types.js";
  */
 export const DEFAULT_BATCH_SIZE = 128 * 1024;
 export const DEFAULT_TRANSACTION_TIMEOUT = 60000;
+/** How long disconnect() waits for accepted records to be answered. */
+const DISCONNECT_FLUSH_TIMEOUT = 30000;
 
 export interface CreateProducerOptions {
   cluster: Cluster;
@@ -109,15 +111,20 @@ export function createProducer({
     if (status === "disconnected") throw new KafkaJSError("The producer is disconnected");
   };
 
-  const sendBatchWith = async (
+  // Not async: a send with known metadata then costs the sender's one promise and no more.
+  const sendBatchWith = (
     sender: RecordSender,
     batchIdempotent: boolean,
     batch: ProducerBatch,
   ): Promise<RecordMetadata[]> => {
-    const topicMessages = validateBatch(batch ?? {}, batchIdempotent);
-    const settings = settingsOf(batch ?? {});
-    checkStatus();
-    return sender.send(mergeTopics(topicMessages), settings);
+    try {
+      const topicMessages = validateBatch(batch ?? {}, batchIdempotent);
+      const settings = settingsOf(batch ?? {});
+      checkStatus();
+      return sender.send(mergeTopics(topicMessages), settings);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   };
 
   const toBatch = ({ acks, timeout, compression, topic, messages }: ProducerRecord): ProducerBatch => ({
@@ -200,6 +207,8 @@ export function createProducer({
   return {
     connect: async () => {
       await cluster.connect();
+      plainSender.reopen();
+      txnSender?.reopen();
       status = "connected";
       instrumentationEmitter.emit(PRODUCER_EVENTS.CONNECT);
       // KafkaJS fetches the id at connect for a producer created idempotent; one that is idempotent
@@ -208,10 +217,19 @@ export function createProducer({
     },
     disconnect: async () => {
       status = "disconnecting";
-      // Records already accepted are delivered (or fail) before the connections close.
-      await Promise.all([plainSender.flush(), txnSender?.flush()]);
-      plainSender.close();
-      txnSender?.close();
+      // Records already accepted are delivered before the connections close, within a bound so a
+      // dead cluster cannot hold disconnect() forever; what is left then fails.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all([plainSender.flush(), txnSender?.flush()]),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, DISCONNECT_FLUSH_TIMEOUT);
+        }),
+      ]);
+      clearTimeout(timer);
+      const closed = new KafkaJSError("The producer is disconnected");
+      plainSender.close(closed);
+      txnSender?.close(closed);
       await cluster.disconnect();
       status = "disconnected";
       instrumentationEmitter.emit(PRODUCER_EVENTS.DISCONNECT);

@@ -38,6 +38,7 @@ import type { Broker, Cluster } from "../cluster/index.js";
 import { codecFor, isBuiltinCodec } from "../compression.js";
 import { CompressionTypes } from "../enums.js";
 import {
+  KafkaJSError,
   KafkaJSMetadataNotLoaded,
   KafkaJSNonRetriableError,
   KafkaJSNumberOfRetriesExceeded,
@@ -294,6 +295,9 @@ export class RecordSender {
   private resetting: Promise<void> | null = null;
   /** The producer id is being replaced after a lost sequence; no new batches until it is. */
   private needsNewProducerId = false;
+  /** After close(): nothing is sent any more, failures are final. */
+  private closed = false;
+  private lastMetadataCheck = 0;
 
   constructor(opts: SenderOptions) {
     this.cluster = opts.cluster;
@@ -322,18 +326,14 @@ export class RecordSender {
 
   /**
    * Sends `topicMessages` (validated, merged by topic). Metadata for unknown topics is loaded first
-   * with the retry policy; then the records are partitioned and queued synchronously.
+   * with the retry policy; then the records are partitioned and queued synchronously. When the
+   * metadata is known this costs one promise per call and nothing per message.
    */
-  async send(topicMessages: TopicMessages[], settings: SendSettings): Promise<RecordMetadata[]> {
-    let known = true;
+  send(topicMessages: TopicMessages[], settings: SendSettings): Promise<RecordMetadata[]> {
     for (const { topic } of topicMessages) {
-      if (!this.cluster.topicMetadata(topic)) {
-        known = false;
-        break;
-      }
+      if (!this.cluster.topicMetadata(topic)) return this.sendAfterSetup(topicMessages, settings);
     }
-    if (!known) await this.loadMetadata(topicMessages.map((t) => t.topic));
-    if (this.eos && !this.eos.isInitialized()) await this.eos.initProducerId();
+    if (this.eos && !this.eos.isInitialized()) return this.sendAfterSetup(topicMessages, settings);
     return new Promise<RecordMetadata[]>((resolve, reject) => {
       const call = new SendCall(settings, resolve, reject);
       try {
@@ -348,6 +348,23 @@ export class RecordSender {
         resolve(call.results);
       }
     });
+  }
+
+  private async sendAfterSetup(
+    topicMessages: TopicMessages[],
+    settings: SendSettings,
+  ): Promise<RecordMetadata[]> {
+    // Counted as pending so that a flush (disconnect, commit) waits for a call accepted before it.
+    this.pendingChunks++;
+    try {
+      await this.loadMetadata(topicMessages.map((t) => t.topic));
+      if (this.eos && !this.eos.isInitialized()) await this.eos.initProducerId();
+      if (this.closed) throw new KafkaJSError("The producer is disconnected");
+      return this.send(topicMessages, settings);
+    } finally {
+      this.chunkSettled();
+      this.checkFlushed();
+    }
   }
 
   private loadMetadata(topics: string[]): Promise<void> {
@@ -466,16 +483,32 @@ export class RecordSender {
     }
   }
 
-  close(): void {
+  /**
+   * Stops sending: every record not yet answered fails with `e` (requests already written may still
+   * be answered, and their calls then succeed). Called on disconnect, after a bounded flush.
+   */
+  close(e: Error): void {
+    this.closed = true;
     if (this.drainImmediate) clearImmediate(this.drainImmediate);
     if (this.drainTimer) clearTimeout(this.drainTimer);
     this.drainImmediate = null;
     this.drainTimer = null;
     this.drainTimerAt = Number.POSITIVE_INFINITY;
+    for (const pq of this.active) {
+      while (pq.queuedChunks > 0) this.failChunk(pq.takeChunk(), e);
+      const retries = pq.retries;
+      pq.retries = [];
+      for (const b of retries) this.failBatch(b, e);
+    }
+  }
+
+  /** Reopens after close() (a producer may connect again after disconnecting). */
+  reopen(): void {
+    this.closed = false;
   }
 
   private scheduleDrain(): void {
-    if (this.drainImmediate) return;
+    if (this.drainImmediate || this.closed) return;
     this.drainImmediate = setImmediate(() => {
       this.drainImmediate = null;
       this.drain();
@@ -483,7 +516,7 @@ export class RecordSender {
   }
 
   private scheduleDrainAt(at: number): void {
-    if (at >= this.drainTimerAt) return;
+    if (at >= this.drainTimerAt || this.closed) return;
     if (this.drainTimer) clearTimeout(this.drainTimer);
     this.drainTimerAt = at;
     this.drainTimer = setTimeout(
@@ -498,7 +531,15 @@ export class RecordSender {
 
   /** Builds and sends every batch that is ready; schedules the next drain for those that are not yet. */
   private drain(): void {
+    if (this.closed) return;
     const now = Date.now();
+    // Metadata older than metadataMaxAge is reloaded in the background (new partitions, moved leaders).
+    if (now - this.lastMetadataCheck > 1000 && this.isActive()) {
+      this.lastMetadataCheck = now;
+      this.cluster.refreshMetadataIfNecessary().catch((e: Error) => {
+        this.logger.debug(`Metadata refresh failed: ${e.message}`, {});
+      });
+    }
     let wakeAt = Number.POSITIVE_INFINITY;
     let metadataNeeded = false;
     const toAdd: PartitionQueue[] = [];
@@ -816,7 +857,7 @@ export class RecordSender {
     if (b.sequenced && code === ErrorCode.UNKNOWN_PRODUCER_ID) retriable = false;
     if (typeof code === "number" && isFencing(code)) retriable = false;
     b.attempts++;
-    if (retriable && b.attempts <= this.retry.retries) {
+    if (retriable && b.attempts <= this.retry.retries && !this.closed) {
       b.retryTime =
         b.retryTime === 0
           ? jitter(this.retry.factor, this.retry.initialRetryTime)
@@ -840,7 +881,7 @@ export class RecordSender {
     }
     this.settleOutstanding(b);
     const error =
-      retriable || (isRetriable(e) && b.attempts > this.retry.retries)
+      !this.closed && (retriable || (isRetriable(e) && b.attempts > this.retry.retries))
         ? new KafkaJSNumberOfRetriesExceeded(e, { retryCount: b.attempts - 1, retryTime: b.retryTime })
         : e;
     this.logger.error(`${e.message}`, {
@@ -864,13 +905,7 @@ export class RecordSender {
     const doomed = pq.retries.filter((r) => r.generation === b.generation);
     if (doomed.length > 0) {
       pq.retries = pq.retries.filter((r) => r.generation !== b.generation);
-      for (const r of doomed) {
-        this.settleOutstanding(r);
-        for (const chunk of r.chunks) {
-          this.chunkSettled();
-          chunk.call.fail(e);
-        }
-      }
+      for (const r of doomed) this.failBatch(r, e);
     }
     const eos = this.eos;
     if (!eos) return;
@@ -915,15 +950,9 @@ export class RecordSender {
       pq.leaderRetryTime = 0;
       pq.leaderRetryAt = 0;
       while (pq.queuedChunks > 0) this.failChunk(pq.takeChunk(), error);
-      for (const b of pq.retries) {
-        this.settleOutstanding(b);
-        for (const chunk of b.chunks) {
-          this.chunkSettled();
-          chunk.call.fail(error);
-        }
-      }
+      const retries = pq.retries;
       pq.retries = [];
-      this.checkFlushed();
+      for (const b of retries) this.failBatch(b, error);
       return;
     }
     pq.leaderRetryTime =
@@ -931,6 +960,12 @@ export class RecordSender {
         ? jitter(this.retry.factor, this.retry.initialRetryTime)
         : nextRetryTime(pq.leaderRetryTime, this.retry);
     pq.leaderRetryAt = now + pq.leaderRetryTime;
+  }
+
+  /** Fails a batch that is not in flight (waiting for a retry). */
+  private failBatch(b: Batch, e: Error): void {
+    this.settleOutstanding(b);
+    for (const chunk of b.chunks) this.failChunk(chunk, e);
   }
 
   private failChunk(chunk: Chunk, e: Error): void {
@@ -952,7 +987,7 @@ export class RecordSender {
 
   /** One metadata refresh at a time; reconnects first when the cluster lost every connection. */
   private refreshMetadata(): void {
-    if (this.refreshing) return;
+    if (this.refreshing || !this.isActive()) return;
     this.refreshing = (async () => {
       if (this.isActive() && !this.cluster.isConnected()) await this.cluster.connect();
       await this.cluster.refreshMetadata();

@@ -184,6 +184,26 @@ describe("producer: send and sendBatch against Brook", () => {
     }
   });
 
+  it("creates a topic on first send when the broker allows it, as KafkaJS's default does", async () => {
+    const p = await brookProducer();
+    const [meta] = await p.send({ topic: "auto-created", messages: [{ value: "first" }] });
+    assert.deepEqual(
+      { ...meta, logStartOffset: undefined },
+      {
+        topicName: "auto-created",
+        partition: 0,
+        errorCode: 0,
+        baseOffset: "0",
+        logAppendTime: "-1",
+        logStartOffset: undefined,
+      },
+    );
+    assert.deepEqual(
+      (await fetchAllRecords(tb.port, "auto-created", 0)).map((r) => r.value!.toString()),
+      ["first"],
+    );
+  });
+
   it("writes keys, null values, headers (strings, buffers, arrays) and timestamps as given", async () => {
     await createTopic("fields", 1);
     const p = await brookProducer();
