@@ -673,16 +673,13 @@ export function createAdmin({
   }
 
   async function describeGroups(groupIds: string[]) {
-    const byCoordinator = await groupByAsync(
-      groupIds,
-      async (groupId) => (await cluster.coordinator(groupId, "GROUP")).nodeId,
-    );
-    const results = await Promise.all(
-      [...byCoordinator].map(([nodeId, ids]) =>
-        // Retriable group errors (a coordinator still loading) are retried, the others wrapped in
-        // KafkaJSNonRetriableError, as KafkaJS's retrier does.
-        ctx.retrier(async () => {
-          const coordinator = await cluster.broker(nodeId);
+    // Retriable group errors (a coordinator still loading, or moved) are retried, looking the
+    // coordinators up again; the others reach the caller wrapped in KafkaJSNonRetriableError, as
+    // KafkaJS's retrier does.
+    const groups = await ctx.retrier(async () => {
+      const byCoordinator = await groupByAsync(groupIds, (groupId) => cluster.coordinator(groupId, "GROUP"));
+      const perCoordinator = await Promise.all(
+        [...byCoordinator].map(async ([coordinator, ids]) => {
           const response = await coordinator.request(DescribeGroups, {
             groups: ids,
             includeAuthorizedOperations: false,
@@ -694,13 +691,16 @@ export function createAdmin({
               return {
                 errorCode: 0,
                 groupId: g.groupId,
-                state: "Dead" as ConsumerGroupState,
+                state: "Dead" as const,
                 protocolType: "",
                 protocol: "",
                 members: [],
               };
             }
-            if (g.errorCode !== 0) throw protocolError(g.errorCode, g.errorMessage);
+            if (g.errorCode !== 0) {
+              if (isCoordinatorMoved({ code: g.errorCode })) cluster.forgetCoordinator(g.groupId, "GROUP");
+              throw protocolError(g.errorCode, g.errorMessage);
+            }
             return {
               errorCode: g.errorCode,
               groupId: g.groupId,
@@ -717,9 +717,10 @@ export function createAdmin({
             };
           });
         }),
-      ),
-    );
-    return { groups: results.flat() as Array<GroupDescription & { errorCode: number }> };
+      );
+      return perCoordinator.flat();
+    });
+    return { groups: groups as Array<GroupDescription & { errorCode: number }> };
   }
 
   async function deleteGroups(groupIds: string[]): Promise<DeleteGroupsResult[]> {
