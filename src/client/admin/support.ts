@@ -112,7 +112,7 @@ export async function fetchMetadata(ctx: AdminContext, topics: string[] | null):
   return response;
 }
 
-export function throwMetadataErrors(response: MetadataResponse): void {
+function throwMetadataErrors(response: MetadataResponse): void {
   for (const topic of response.topics) {
     if (topic.errorCode !== 0) throw protocolError(topic.errorCode);
   }
@@ -230,16 +230,6 @@ export async function brokersForResources<R extends { type: number; name: string
   return groupByAsync(resources, async (r) =>
     isBrokerResource(r.type) ? ctx.cluster.broker(Number(r.name)) : controller,
   );
-}
-
-/** Brokers keyed by node id for a set of node ids, connected once each. */
-export async function brokersByNode(
-  ctx: AdminContext,
-  nodeIds: Iterable<number>,
-): Promise<Map<number, Broker>> {
-  const out = new Map<number, Broker>();
-  for (const nodeId of new Set(nodeIds)) out.set(nodeId, await ctx.cluster.broker(nodeId));
-  return out;
 }
 
 /** Groups items by an async key, keeping first-seen order (KafkaJS's groupBy). */
