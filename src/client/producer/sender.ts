@@ -127,6 +127,8 @@ interface Chunk {
 
 class Batch {
   attempts = 0;
+  /** Some attempt got no definite answer (timeout, lost connection): it may have been written. */
+  ambiguous = false;
   retryTime = 0;
   retryAt = 0;
   /** Offset of each chunk's first record within the batch. */
@@ -169,6 +171,13 @@ class PartitionQueue {
   awaitInFlight = false;
   /** Sequenced batches sent and not yet settled, in sequence order. */
   outstanding: Batch[] = [];
+  /**
+   * After a batch failed for good: batches certainly not written (the broker refused them for the
+   * sequence hole) whose records go back to the queue, to be rebuilt under the new producer id.
+   */
+  requeued: Batch[] = [];
+  /** No new batch until every batch in flight has been answered (then `requeued` goes back first). */
+  holdUntilIdle = false;
   nextSequence = 0;
   generation = -1;
   /** Generation in which a sequenced batch failed for good (its successors cannot succeed). */
@@ -189,7 +198,22 @@ class PartitionQueue {
   }
 
   hasWork(): boolean {
-    return this.head < this.chunks.length || this.retries.length > 0;
+    return this.head < this.chunks.length || this.retries.length > 0 || this.requeued.length > 0;
+  }
+
+  /** Puts the requeued batches' chunks back at the head of the queue, in their original order. */
+  restoreRequeued(now: number): void {
+    const chunks: Chunk[] = [];
+    for (const b of this.requeued) {
+      for (const c of b.chunks) {
+        chunks.push(c);
+        this.queuedBytes += c.size;
+      }
+    }
+    this.requeued = [];
+    this.chunks = chunks.concat(this.chunks.slice(this.head));
+    this.head = 0;
+    if (chunks.length > 0) this.queuedSince = now;
   }
 
   takeChunk(): Chunk {
@@ -230,6 +254,12 @@ type ProduceResponse = ResponseOf<typeof Produce>;
 function addSequence(seq: number, count: number): number {
   return seq > INT32_MAX - count ? count - (INT32_MAX - seq) - 1 : seq + count;
 }
+
+/** Error codes after which the batch may have been appended although the answer is an error. */
+const MAYBE_WRITTEN = new Set<number>([
+  ErrorCode.REQUEST_TIMED_OUT,
+  ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+]);
 
 /** Retriable errors that mean the cached leaders may be wrong. */
 function needsMetadata(e: Error): boolean {
@@ -496,8 +526,10 @@ export class RecordSender {
     this.drainTimerAt = Number.POSITIVE_INFINITY;
     for (const pq of this.active) {
       while (pq.queuedChunks > 0) this.failChunk(pq.takeChunk(), e);
-      const retries = pq.retries;
+      const retries = pq.retries.concat(pq.requeued);
       pq.retries = [];
+      pq.requeued = [];
+      pq.holdUntilIdle = false;
       for (const b of retries) this.failBatch(b, e);
     }
   }
@@ -549,6 +581,11 @@ export class RecordSender {
       if (!pq.hasWork()) {
         this.active.delete(pq);
         continue;
+      }
+      if (pq.holdUntilIdle) {
+        if (pq.inFlight > 0) continue;
+        pq.holdUntilIdle = false;
+        pq.restoreRequeued(now);
       }
       if (pq.retries.length > 0) {
         if (pq.awaitInFlight && pq.inFlight > 0) continue;
@@ -633,7 +670,7 @@ export class RecordSender {
       pq.inFlight++;
       return batch;
     }
-    if (pq.queuedChunks === 0 || this.needsNewProducerId || this.resetting) return null;
+    if (pq.queuedChunks === 0 || pq.holdUntilIdle || this.needsNewProducerId || this.resetting) return null;
     if (this.idempotent && pq.inFlight >= MAX_IDEMPOTENT_IN_FLIGHT) return null;
     const first = pq.peekChunk()!;
     if (requestKey !== null && !first.batchKey.startsWith(`${requestKey}|`)) return null;
@@ -847,12 +884,16 @@ export class RecordSender {
     pq.inFlight--;
     let retriable = isRetriable(e);
     const code = (e as { code?: unknown }).code;
+    if (typeof code !== "number" || MAYBE_WRITTEN.has(code)) b.ambiguous = true;
     if (b.sequenced && code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) {
       // Retriable only as the echo of an unanswered predecessor's failure; otherwise the broker lost
       // our sequence (or a predecessor failed for good) and resending cannot help.
       const first = pq.outstanding.find((x) => x.generation === b.generation);
-      const predecessorPending = first !== b && b.generation !== pq.brokenGeneration;
-      retriable = predecessorPending;
+      if (b.generation === pq.brokenGeneration && this.canRebuild(b)) {
+        this.rebuildLater(b);
+        return;
+      }
+      retriable = first !== b && b.generation !== pq.brokenGeneration;
     }
     if (b.sequenced && code === ErrorCode.UNKNOWN_PRODUCER_ID) retriable = false;
     if (typeof code === "number" && isFencing(code)) retriable = false;
@@ -901,11 +942,16 @@ export class RecordSender {
   private sequenceLost(b: Batch, e: Error): void {
     const pq = b.pq;
     pq.brokenGeneration = b.generation;
-    // Batches of the same generation waiting to be resent cannot succeed either.
+    if (!this.transactional) pq.holdUntilIdle = true;
+    // Batches of the same generation waiting to be resent cannot succeed either: rebuilt under the
+    // new producer id when they were certainly not written, failed otherwise.
     const doomed = pq.retries.filter((r) => r.generation === b.generation);
     if (doomed.length > 0) {
       pq.retries = pq.retries.filter((r) => r.generation !== b.generation);
-      for (const r of doomed) this.failBatch(r, e);
+      for (const r of doomed) {
+        if (this.canRebuild(r)) this.rebuildLater(r);
+        else this.failBatch(r, e);
+      }
     }
     const eos = this.eos;
     if (!eos) return;
@@ -914,6 +960,27 @@ export class RecordSender {
       return;
     }
     if (b.generation === eos.generation) this.renewProducerId();
+  }
+
+  /**
+   * Whether a batch refused because of a sequence hole may be rebuilt under a new producer id:
+   * only when no attempt of it can have been written, and outside transactions (where the hole
+   * makes the transaction abortable instead).
+   */
+  private canRebuild(b: Batch): boolean {
+    return this.eos !== null && !this.transactional && !b.ambiguous;
+  }
+
+  private rebuildLater(b: Batch): void {
+    const pq = b.pq;
+    this.settleOutstanding(b);
+    const list = pq.requeued;
+    let i = list.length;
+    while (i > 0 && list[i - 1]!.id > b.id) i--;
+    list.splice(i, 0, b);
+    pq.holdUntilIdle = true;
+    this.active.add(pq);
+    this.scheduleDrain();
   }
 
   /** The plain idempotent producer takes a new producer id, restarting every sequence at 0. */

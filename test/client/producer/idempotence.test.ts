@@ -264,6 +264,59 @@ describe("producer: idempotence", () => {
     });
   }
 
+  it("a batch refused for good (MESSAGE_TOO_LARGE) fails its own call only; the calls after it still land once, in order", {
+    timeout: 60_000,
+  }, async () => {
+    const c = await RawClient.connect(tb.port);
+    try {
+      const res = await c.request(CreateTopics, 7, {
+        topics: [
+          {
+            name: "too-large",
+            numPartitions: 1,
+            replicationFactor: 1,
+            assignments: [],
+            configs: [{ name: "max.message.bytes", value: "20000" }],
+          },
+        ],
+        timeoutMs: 5000,
+        validateOnly: false,
+      });
+      assert.equal(res.topics[0]!.errorCode, 0);
+    } finally {
+      c.close();
+    }
+    const kafka = new Kafka({ brokers: [tb.bootstrap], logLevel: logLevel.NOTHING });
+    // A small merge cap, so the calls after the big one travel in batches of their own, pipelined behind it.
+    const producer = kafka.producer({ idempotent: true, batchSize: 100 } as Parameters<Kafka["producer"]>[0]);
+    producers.push(producer);
+    await producer.connect();
+    await producer.send({ topic: "too-large", messages: [{ value: "first" }] });
+    const calls = [
+      producer.send({ topic: "too-large", messages: [{ value: "before" }] }),
+      producer.send({ topic: "too-large", messages: [{ value: "x".repeat(50_000) }] }),
+      ...Array.from({ length: 4 }, (_, i) =>
+        producer.send({ topic: "too-large", messages: [{ value: `after-${i}` }] }),
+      ),
+    ];
+    const outcomes = await Promise.allSettled(calls);
+    assert.equal(outcomes[0]!.status, "fulfilled");
+    assert.equal(outcomes[1]!.status, "rejected");
+    const error = (outcomes[1] as PromiseRejectedResult).reason;
+    assert.equal(error.name, "KafkaJSProtocolError");
+    assert.equal(error.type, "MESSAGE_TOO_LARGE");
+    for (const o of outcomes.slice(2))
+      assert.equal(o.status, "fulfilled", String((o as PromiseRejectedResult).reason));
+    // And the producer goes on working.
+    await producer.send({ topic: "too-large", messages: [{ value: "last" }] });
+    const batches = await fetchBatches(tb.port, "too-large", 0);
+    assert.deepEqual(
+      batches.flatMap((b) => b.records.map((r) => r.value!.toString())),
+      ["first", "before", "after-0", "after-1", "after-2", "after-3", "last"],
+    );
+    assertContiguousSequences(batches, "too-large");
+  });
+
   it("a plain producer also merges concurrent sends and keeps their order per partition", async () => {
     await createTopic(tb.port, "plain-merge", 1);
     const kafka = new Kafka({ brokers: [tb.bootstrap], logLevel: logLevel.NOTHING });
