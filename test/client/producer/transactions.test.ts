@@ -236,6 +236,47 @@ describe("producer: transactions", () => {
     assert.deepEqual(seen, ["fence-brook second"]);
   });
 
+  it("after a send of the transaction failed, commit is refused, abort works and the next transaction is clean", {
+    timeout: 60_000,
+  }, async () => {
+    const c = await RawClient.connect(tb.port);
+    try {
+      await c.request(CreateTopics, 7, {
+        topics: [
+          {
+            name: "txn-failed-send",
+            numPartitions: 1,
+            replicationFactor: 1,
+            assignments: [],
+            configs: [{ name: "max.message.bytes", value: "20000" }],
+          },
+        ],
+        timeoutMs: 5000,
+        validateOnly: false,
+      });
+    } finally {
+      c.close();
+    }
+    const p = await transactional("txn-failed-send-1");
+    const t = await p.transaction();
+    await t.send({ topic: "txn-failed-send", messages: [{ value: "doomed" }] });
+    await assert.rejects(
+      t.send({ topic: "txn-failed-send", messages: [{ value: "x".repeat(50_000) }] }),
+      (e: Error & { type?: string }) => e.name === "KafkaJSProtocolError" && e.type === "MESSAGE_TOO_LARGE",
+    );
+    await assert.rejects(t.commit(), (e: Error) => {
+      assert.ok(e instanceof KafkaJSNonRetriableError);
+      assert.match(e.message, /^Cannot commit a transaction in which a send failed/);
+      return true;
+    });
+    assert.equal(t.isActive(), true, "still open: the application can abort");
+    await t.abort();
+    const next = await p.transaction();
+    await next.send({ topic: "txn-failed-send", messages: [{ value: "committed" }] });
+    await next.commit();
+    assert.deepEqual(await readCommitted("txn-failed-send", 1), ["committed"]);
+  });
+
   it("follows KafkaJS's transaction state machine and errors", async () => {
     await createTopic("txn-states");
     const p = await transactional("txn-states-1");
