@@ -829,10 +829,29 @@ export class RecordSender {
           );
         else if (p.errorCode === ErrorCode.NONE || p.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER)
           this.batchSucceeded(b, p, version);
-        else this.batchFailed(b, producerError(p.errorCode, p.errorMessage ?? null));
+        else {
+          this.noteNewLeader(b.pq.topic, b.pq.partition, p, res);
+          this.batchFailed(b, producerError(p.errorCode, p.errorMessage ?? null));
+        }
       }
     }
     this.scheduleDrain();
+  }
+
+  /**
+   * KIP-951: with NOT_LEADER_OR_FOLLOWER a Produce v10+ response names the partition's current
+   * leader (and its endpoint), so the retry can go there before a Metadata refresh answers.
+   */
+  private noteNewLeader(
+    topic: string,
+    partition: number,
+    p: ProduceResponse["responses"][number]["partitionResponses"][number],
+    res: ProduceResponse,
+  ): void {
+    const leader = p.currentLeader;
+    if (p.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER || !leader || leader.leaderId < 0) return;
+    const endpoint = res.nodeEndpoints?.find((n) => n.nodeId === leader.leaderId);
+    this.cluster.noteLeader(topic, partition, leader.leaderId, leader.leaderEpoch, endpoint);
   }
 
   private requestFailed(req: ProduceRequest, e: Error): void {
