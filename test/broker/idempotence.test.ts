@@ -1,19 +1,19 @@
 /**
  * Idempotent produce through the wire: a Produce request replayed byte for byte is answered with the
  * original offsets and written once; sequence gaps and fenced epochs get Kafka's error codes; a real
- * KafkaJS idempotent producer behind a proxy that sends every Produce request twice writes each
- * record once.
+ * KafkaJS idempotent producer (and Brook's client in its place) behind a proxy that sends every
+ * Produce request twice writes each record once.
  */
 import assert from "node:assert/strict";
 import { createServer, type Server, type Socket, connect } from "node:net";
 import { after, before, test } from "node:test";
-import { Kafka, logLevel } from "kafkajs";
 import { ErrorCode } from "../../src/protocol/error-codes.js";
 import { encodeRequest, decodeResponse } from "../../src/protocol/frame.js";
 import { DescribeProducers } from "../../src/protocol/messages/describe-producers.js";
 import { Produce } from "../../src/protocol/messages/produce.js";
 import { encodeRecordBatchSync } from "../../src/protocol/records/record-batch.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
+import { testEachClient } from "../support/clients.js";
 import { fetchAllRecords } from "../support/fetch-records.js";
 import { RawClient } from "../support/raw-client.js";
 
@@ -140,15 +140,16 @@ function duplicatingProxy(
   );
 }
 
-test("KafkaJS idempotent producer: every Produce request sent twice at the TCP level, each record written once", {
-  timeout: 60_000,
-}, async () => {
-  await b.broker.createTopic("idem-kafkajs", 1, 1, {});
+const DUPLICATED =
+  "idempotent producer: every Produce request sent twice at the TCP level, each record written once";
+testEachClient(DUPLICATED, { timeout: 60_000 }, async (client) => {
+  const topic = `idem-${client.name.toLowerCase()}`;
+  await b.broker.createTopic(topic, 1, 1, {});
   const proxy = await duplicatingProxy(b.port);
-  const kafka = new Kafka({
+  const kafka = new client.module.Kafka({
     clientId: "idem",
     brokers: [`127.0.0.1:${proxy.port}`],
-    logLevel: logLevel.NOTHING,
+    logLevel: client.module.logLevel.NOTHING,
     retry: { retries: 3 },
     // Metadata names the broker's own address: every connection goes through the proxy instead.
     socketFactory: ({ onConnect }) => connect(proxy.port, "127.0.0.1", onConnect),
@@ -158,7 +159,7 @@ test("KafkaJS idempotent producer: every Produce request sent twice at the TCP l
   try {
     for (let i = 0; i < 20; i++) {
       await producer.send({
-        topic: "idem-kafkajs",
+        topic,
         acks: -1,
         messages: [
           { key: `k${i}`, value: `v${i}-a` },
@@ -171,7 +172,7 @@ test("KafkaJS idempotent producer: every Produce request sent twice at the TCP l
     proxy.server.close();
   }
   assert.ok(proxy.duplicated() >= 20, `every produce request was replayed (${proxy.duplicated()})`);
-  const values = (await fetchAllRecords(b.port, "idem-kafkajs", 0)).map((r) => r.value?.toString());
+  const values = (await fetchAllRecords(b.port, topic, 0)).map((r) => r.value?.toString());
   assert.equal(values.length, 40);
   assert.deepEqual(values, Array.from({ length: 20 }, (_, i) => [`v${i}-a`, `v${i}-b`]).flat());
 });

@@ -2,28 +2,34 @@
  * KafkaJS 2.2.4's admin client on consumer groups (listGroups, describeGroups, fetchOffsets,
  * setOffsets, resetOffsets, deleteGroups) and the errors KafkaJS users see for bad input
  * (INVALID_SESSION_TIMEOUT, OFFSET_METADATA_TOO_LARGE, UNKNOWN_TOPIC_OR_PARTITION, NON_EMPTY_GROUP,
- * GROUP_ID_NOT_FOUND), with the group still working afterwards.
+ * GROUP_ID_NOT_FOUND), with the group still working afterwards. The admin and producer side runs
+ * with KafkaJS, then with Brook's client (test/support/clients.ts); the group members are KafkaJS
+ * consumers in both runs.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { type Consumer, Kafka, logLevel } from "kafkajs";
+import { after, before, it } from "node:test";
+import type { Consumer, Kafka } from "kafkajs";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
+import { describeEachClient, kafkajs } from "../support/clients.js";
 import { until } from "./support.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 
-describe("KafkaJS admin on consumer groups", () => {
+describeEachClient("admin on consumer groups", (client) => {
   let tb: TestBroker;
   let kafka: Kafka;
+  let consumerKafka: Kafka;
   const consumers: Consumer[] = [];
   before(async () => {
     tb = await startTestBroker({ configs: { "offsets.topic.num.partitions": "3" } });
-    kafka = new Kafka({
+    const config = {
       clientId: "admin-test",
       brokers: [tb.bootstrap],
-      logLevel: logLevel.NOTHING,
+      logLevel: kafkajs.logLevel.NOTHING,
       retry: { retries: 1 },
-    });
+    };
+    kafka = new client.module.Kafka(config);
+    consumerKafka = new kafkajs.Kafka(config);
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: "adm", numPartitions: 3 }] });
@@ -42,7 +48,7 @@ describe("KafkaJS admin on consumer groups", () => {
   });
 
   async function consumeAll(groupId: string): Promise<Consumer> {
-    const c = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+    const c = consumerKafka.consumer({ groupId, maxWaitTimeInMs: 100 });
     consumers.push(c);
     await c.connect();
     await c.subscribe({ topic: "adm", fromBeginning: true });
@@ -97,7 +103,7 @@ describe("KafkaJS admin on consumer groups", () => {
     assert.deepEqual(await offsetsOf(), ["3", "10", "7"]);
     // A member started afterwards reads from the offsets that were set.
     const readFrom = async () => {
-      const m = kafka.consumer({ groupId: "adm-group", maxWaitTimeInMs: 100 });
+      const m = consumerKafka.consumer({ groupId: "adm-group", maxWaitTimeInMs: 100 });
       consumers.push(m);
       const seen: string[] = [];
       await m.connect();
@@ -155,7 +161,7 @@ describe("KafkaJS admin on consumer groups", () => {
 
   it("bad input reaches KafkaJS as Kafka's error codes, and the group keeps working", async () => {
     // A session timeout below group.min.session.timeout.ms (6000 by default).
-    const tooShort = kafka.consumer({
+    const tooShort = consumerKafka.consumer({
       groupId: "bad-group",
       sessionTimeout: 1000,
       heartbeatInterval: 100,

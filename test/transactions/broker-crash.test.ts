@@ -4,22 +4,24 @@
  *   wrote to, and its offsets never become committed;
  * - right after EndTxn(commit) is acknowledged (the coordinator may still be writing markers): after
  *   restart the transaction is committed on every partition and its offsets are committed.
+ * The transactions and the admin checks run with KafkaJS, then with Brook's client
+ * (test/support/clients.ts); the read_committed reader is a KafkaJS consumer in both runs.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
-import { Kafka, logLevel } from "kafkajs";
+import { after, it } from "node:test";
+import type { Kafka } from "kafkajs";
 import { ListOffsets } from "../../src/protocol/messages/list-offsets.js";
 import { type BrokerProcess, spawnBroker } from "../support/broker-process.js";
+import { describeEachClient, kafkajs } from "../support/clients.js";
 import { RawClient } from "../support/raw-client.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 
-const dir = mkdtempSync(join(tmpdir(), "brook-txn-crash-"));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const ARGS = [
+const argsFor = (dir: string) => [
   "--port",
   "0",
   "--data-dir",
@@ -78,7 +80,9 @@ async function readCommitted(kafka: Kafka, topic: string, group: string, ms: num
   return values.sort();
 }
 
-describe("broker SIGKILL during transactions", () => {
+describeEachClient("broker SIGKILL during transactions", (client) => {
+  const dir = mkdtempSync(join(tmpdir(), "brook-txn-crash-"));
+  const ARGS = argsFor(dir);
   let broker: BrokerProcess | undefined;
   after(async () => {
     await broker?.stop("SIGKILL");
@@ -89,10 +93,10 @@ describe("broker SIGKILL during transactions", () => {
     timeout: 120_000,
   }, async () => {
     broker = await spawnBroker(ARGS);
-    let kafka = new Kafka({
+    let kafka = new client.module.Kafka({
       clientId: "crash",
       brokers: [`127.0.0.1:${broker.port}`],
-      logLevel: logLevel.NOTHING,
+      logLevel: client.module.logLevel.NOTHING,
     });
     const admin = kafka.admin();
     await admin.connect();
@@ -128,10 +132,10 @@ describe("broker SIGKILL during transactions", () => {
     open.disconnect().catch(() => {});
 
     broker = await spawnBroker(ARGS);
-    kafka = new Kafka({
+    kafka = new client.module.Kafka({
       clientId: "crash",
       brokers: [`127.0.0.1:${broker.port}`],
-      logLevel: logLevel.NOTHING,
+      logLevel: client.module.logLevel.NOTHING,
     });
     // The coordinator aborts it once its 2 s timeout passes: the LSO reaches the high watermark.
     await settled(broker.port, "the open transaction is aborted after restart");
@@ -169,13 +173,21 @@ describe("broker SIGKILL during transactions", () => {
     await admin2.disconnect().catch(() => {});
 
     broker = await spawnBroker(ARGS);
-    kafka = new Kafka({
+    kafka = new client.module.Kafka({
       clientId: "crash",
       brokers: [`127.0.0.1:${broker.port}`],
-      logLevel: logLevel.NOTHING,
+      logLevel: client.module.logLevel.NOTHING,
     });
     await settled(broker.port, "the committed transaction is completed after restart");
-    assert.deepEqual(await readCommitted(kafka, "crash-out", "crash-verify", 2000), ["commit-0", "commit-1"]);
+    const reader = new kafkajs.Kafka({
+      clientId: "crash",
+      brokers: [`127.0.0.1:${broker.port}`],
+      logLevel: kafkajs.logLevel.NOTHING,
+    });
+    assert.deepEqual(await readCommitted(reader, "crash-out", "crash-verify", 2000), [
+      "commit-0",
+      "commit-1",
+    ]);
     const admin3 = kafka.admin();
     await admin3.connect();
     const committed = await admin3.fetchOffsets({ groupId: "crash-commit-g", topics: ["crash-in"] });

@@ -4,19 +4,23 @@
  * consumer offsets inside each transaction. It is killed with SIGKILL at random points over 20
  * rounds and restarted; a read_committed KafkaJS consumer of the output must then see every input
  * record's result exactly once, while a read_uncommitted reader may also see aborted leftovers.
+ * The transactional producer (and the test's admin and input producer) is KafkaJS's, then Brook's
+ * client (test/support/clients.ts); the consumers are KafkaJS's in both runs.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { after, before, describe, it } from "node:test";
+import { after, before, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { Kafka, logLevel } from "kafkajs";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
+import { type ClientUnderTest, describeEachClient, kafkajs } from "../support/clients.js";
 import { fetchAllRecords } from "../support/fetch-records.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 
 const WORKER = fileURLToPath(new URL("./fixtures/eos-worker.cjs", import.meta.url));
 const NODE_PATH = fileURLToPath(new URL("../../node_modules", import.meta.url));
+/** tsx's loader, for workers whose producer is Brook's client (TypeScript sources). */
+const TSX = import.meta.resolve("tsx");
 const PARTITIONS = 3;
 const PER_PARTITION = 2000;
 const ROUNDS = 20;
@@ -28,11 +32,19 @@ class Worker {
   exited = false;
   private waiters: Array<() => void> = [];
 
-  constructor(bootstrap: string) {
+  constructor(bootstrap: string, client: ClientUnderTest) {
+    const brook = client.name === "Brook";
     this.proc = spawn(
       process.execPath,
-      [WORKER, bootstrap, "eos", "eos-in", "eos-out", "eos-app", String(SESSION_MS)],
-      { env: { ...process.env, NODE_PATH }, stdio: ["ignore", "pipe", "inherit"] },
+      [
+        ...(brook ? ["--import", TSX] : []),
+        WORKER,
+        ...[bootstrap, "eos", "eos-in", "eos-out", "eos-app", String(SESSION_MS)],
+      ],
+      {
+        env: { ...process.env, NODE_PATH, EOS_PRODUCER_CLIENT: brook ? "brook" : "kafkajs" },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
     );
     let buf = "";
     this.proc.stdout!.on("data", (d: Buffer) => {
@@ -77,7 +89,7 @@ class Worker {
   }
 }
 
-describe("exactly-once processing with KafkaJS transactions", () => {
+describeEachClient("exactly-once processing with transactions", (client) => {
   let tb: TestBroker;
   const workers: Worker[] = [];
   before(async () => {
@@ -98,7 +110,8 @@ describe("exactly-once processing with KafkaJS transactions", () => {
   it(`consume-transform-produce killed with SIGKILL over ${ROUNDS} rounds: every result exactly once under read_committed`, {
     timeout: 240_000,
   }, async () => {
-    const kafka = new Kafka({ clientId: "eos-driver", brokers: [tb.bootstrap], logLevel: logLevel.NOTHING });
+    const config = { clientId: "eos-driver", brokers: [tb.bootstrap], logLevel: kafkajs.logLevel.NOTHING };
+    const kafka = new client.module.Kafka(config);
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({
@@ -119,7 +132,7 @@ describe("exactly-once processing with KafkaJS transactions", () => {
 
     let killedMidway = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      const w = new Worker(tb.bootstrap);
+      const w = new Worker(tb.bootstrap, client);
       workers.push(w);
       const progressed = await w.waitFor((l) => l.startsWith("TXN ") || l.startsWith("ERROR"), 30_000);
       assert.ok(
@@ -134,7 +147,7 @@ describe("exactly-once processing with KafkaJS transactions", () => {
     assert.equal(killedMidway, ROUNDS, "every round was killed while running");
 
     // The last worker finishes the input.
-    const last = new Worker(tb.bootstrap);
+    const last = new Worker(tb.bootstrap, client);
     workers.push(last);
     const total = PARTITIONS * PER_PARTITION;
     const deadline = Date.now() + 120_000;
@@ -153,7 +166,7 @@ describe("exactly-once processing with KafkaJS transactions", () => {
     await admin.disconnect();
 
     // read_committed (KafkaJS's default): each result once, nothing else.
-    const consumer = kafka.consumer({ groupId: "eos-verify", maxWaitTimeInMs: 100 });
+    const consumer = new kafkajs.Kafka(config).consumer({ groupId: "eos-verify", maxWaitTimeInMs: 100 });
     await consumer.connect();
     await consumer.subscribe({ topic: "eos-out", fromBeginning: true });
     const seen = new Map<string, number>();

@@ -7,7 +7,8 @@
  * connects, A's next transaction still commits. That is Apache Kafka's behaviour too: KafkaJS 2.2.4's
  * `producer.connect()` asks for an idempotent producer id (InitProducerId without the transactional
  * id, so nothing is fenced); only B's first `transaction()` sends InitProducerId with the
- * transactional id. Both cases are pinned below, KafkaJS first, then the raw protocol.
+ * transactional id. Both cases are pinned below, KafkaJS first (and Brook's client in its place,
+ * test/support/clients.ts, which must behave the same), then the raw protocol.
  *
  * The expected codes are Apache Kafka 4.x's, each with the Kafka code that decides it; every case was
  * also run against a real Apache Kafka 4.4.0 broker. To run this file against another broker, set
@@ -15,7 +16,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Kafka, logLevel, type Producer } from "kafkajs";
+import type { Kafka, Producer } from "kafkajs";
 import { ErrorCode } from "../../src/protocol/error-codes.js";
 import { AddOffsetsToTxn } from "../../src/protocol/messages/add-offsets-to-txn.js";
 import { AddPartitionsToTxn } from "../../src/protocol/messages/add-partitions-to-txn.js";
@@ -30,6 +31,7 @@ import { Produce } from "../../src/protocol/messages/produce.js";
 import { TxnOffsetCommit } from "../../src/protocol/messages/txn-offset-commit.js";
 import { encodeRecordBatchSync } from "../../src/protocol/records/record-batch.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
+import { describeEachClient, kafkajs } from "../support/clients.js";
 import { readBatchesMinimal } from "../support/kafkajs.js";
 import { RawClient } from "../support/raw-client.js";
 import { addPartitionsToTxn } from "../support/txn-requests.js";
@@ -286,13 +288,22 @@ describe("fencing zombie transactional producers", () => {
     assert.equal(lso, hw, `${topic}-${partition}: no transaction left open (LSO = high watermark)`);
   }
 
-  // ------------------------------------------------------------------ KafkaJS
+  // ------------------------------------------------------------------ KafkaJS (and Brook's client)
 
-  describe("KafkaJS 2.2.4", () => {
+  describeEachClient("transactional producers", (client) => {
+    // Both clients share the broker: their topics and transactional ids differ.
+    const run = `${RUN}-${client.name.toLowerCase()}`;
     let kafka: Kafka;
+    let consumerKafka: Kafka;
     const producers: Producer[] = [];
     before(() => {
-      kafka = new Kafka({ clientId: "fencing", brokers: [`${host}:${port}`], logLevel: logLevel.NOTHING });
+      const config = {
+        clientId: "fencing",
+        brokers: [`${host}:${port}`],
+        logLevel: kafkajs.logLevel.NOTHING,
+      };
+      kafka = new client.module.Kafka(config);
+      consumerKafka = new kafkajs.Kafka(config);
     });
     after(async () => {
       await Promise.allSettled(producers.map((p) => p.disconnect()));
@@ -304,6 +315,7 @@ describe("fencing zombie transactional producers", () => {
     };
     /** KafkaJS surfaces the broker's code as a KafkaJSProtocolError, not retriable. */
     const fencedError = (e: unknown) => {
+      assert.ok(e instanceof client.module.KafkaJSProtocolError, String(e));
       const err = e as { name: string; type: string; code: number; retriable: boolean };
       assert.equal(err.name, "KafkaJSProtocolError");
       assert.equal(err.type, "INVALID_PRODUCER_EPOCH");
@@ -313,7 +325,7 @@ describe("fencing zombie transactional producers", () => {
     };
     /** The values a KafkaJS read_committed consumer (its default) receives from the topic. */
     async function consumeCommitted(topic: string, expected: number): Promise<string[]> {
-      const consumer = kafka.consumer({ groupId: `fencing-read-${topic}`, maxWaitTimeInMs: 100 });
+      const consumer = consumerKafka.consumer({ groupId: `fencing-read-${topic}`, maxWaitTimeInMs: 100 });
       await consumer.connect();
       try {
         await consumer.subscribe({ topic, fromBeginning: true });
@@ -332,8 +344,8 @@ describe("fencing zombie transactional producers", () => {
     it("the reported sequence: B's connect() alone fences nothing (no transactional InitProducerId yet), as on Kafka", {
       timeout: 60_000,
     }, async () => {
-      const topic = `fence-connect-${RUN}`;
-      const id = `zz-connect-${RUN}`;
+      const topic = `fence-connect-${run}`;
+      const id = `zz-connect-${run}`;
       await createTopic(topic, 1);
       const a = producer(id);
       const b = producer(id);
@@ -361,8 +373,8 @@ describe("fencing zombie transactional producers", () => {
     it("A's next transaction after B's first transaction() throws INVALID_PRODUCER_EPOCH; B goes on; read_committed never sees A's record", {
       timeout: 60_000,
     }, async () => {
-      const topic = `fence-kjs-${RUN}`;
-      const id = `zz-${RUN}`;
+      const topic = `fence-kjs-${run}`;
+      const id = `zz-${run}`;
       await createTopic(topic, 1);
       const a = producer(id);
       const b = producer(id);
@@ -387,8 +399,8 @@ describe("fencing zombie transactional producers", () => {
     it("fenced in the middle of a transaction: A's sendOffsets, send and commit throw, its records are aborted", {
       timeout: 60_000,
     }, async () => {
-      const topic = `fence-kjs-mid-${RUN}`;
-      const id = `zz-mid-${RUN}`;
+      const topic = `fence-kjs-mid-${run}`;
+      const id = `zz-mid-${run}`;
       await createTopic(topic, 1);
       const a = producer(id);
       const b = producer(id);
@@ -404,7 +416,7 @@ describe("fencing zombie transactional producers", () => {
       const tb1 = await b.transaction();
       await assert.rejects(
         t2.sendOffsets({
-          consumerGroupId: `fence-kjs-group-${RUN}`,
+          consumerGroupId: `fence-kjs-group-${run}`,
           topics: [{ topic, partitions: [{ partition: 0, offset: "1" }] }],
         }),
         fencedError,

@@ -1,15 +1,18 @@
 /**
  * Isolation levels with real clients: KafkaJS transactions seen by read_committed (KafkaJS's
  * default) and read_uncommitted consumers, the LSO in Fetch and ListOffsets, aborted transactions
- * in Fetch, and librdkafka's idempotent producer (kcat -X enable.idempotence=true).
+ * in Fetch, and librdkafka's idempotent producer (kcat -X enable.idempotence=true). The producing
+ * side runs with KafkaJS, then with Brook's client (test/support/clients.ts); the readers are KafkaJS
+ * consumers in both runs.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { after, before, describe, it } from "node:test";
-import { type Consumer, Kafka, logLevel } from "kafkajs";
+import { after, before, it } from "node:test";
+import type { Consumer, Kafka } from "kafkajs";
 import { Fetch } from "../../src/protocol/messages/fetch.js";
 import { ListOffsets } from "../../src/protocol/messages/list-offsets.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
+import { describeEachClient, kafkajs } from "../support/clients.js";
 import { missing } from "../support/external.js";
 import { fetchAllRecords } from "../support/fetch-records.js";
 import { RawClient } from "../support/raw-client.js";
@@ -18,9 +21,10 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe("transactions and isolation levels", () => {
+describeEachClient("transactions and isolation levels", (client) => {
   let tb: TestBroker;
   let kafka: Kafka;
+  let consumerKafka: Kafka;
   const consumers: Consumer[] = [];
   before(async () => {
     tb = await startTestBroker({
@@ -30,7 +34,9 @@ describe("transactions and isolation levels", () => {
         "transaction.state.log.num.partitions": "3",
       },
     });
-    kafka = new Kafka({ clientId: "iso", brokers: [tb.bootstrap], logLevel: logLevel.NOTHING });
+    const config = { clientId: "iso", brokers: [tb.bootstrap], logLevel: kafkajs.logLevel.NOTHING };
+    kafka = new client.module.Kafka(config);
+    consumerKafka = new kafkajs.Kafka(config);
   });
   after(async () => {
     await Promise.allSettled(consumers.map((c) => c.disconnect()));
@@ -38,7 +44,7 @@ describe("transactions and isolation levels", () => {
   });
 
   async function collect(topic: string, readUncommitted: boolean) {
-    const consumer = kafka.consumer({
+    const consumer = consumerKafka.consumer({
       groupId: `iso-${topic}-${readUncommitted}`,
       readUncommitted,
       maxWaitTimeInMs: 100,

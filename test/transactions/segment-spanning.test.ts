@@ -4,14 +4,17 @@
  * fetch from an earlier segment has to find the entry further on. Reproduced as reported: KafkaJS
  * 2.2.4 sends 300 batches of 10 × 1 KB in one transaction on a topic with segment.bytes=1 MiB and
  * aborts it; a KafkaJS consumer (readUncommitted: false) and kcat/librdkafka
- * (isolation.level=read_committed) then read the topic, across a broker restart too.
+ * (isolation.level=read_committed) then read the topic, across a broker restart too. The producing
+ * side runs with KafkaJS, then with Brook's client (test/support/clients.ts); the KafkaJS consumer
+ * reads in both runs.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { rmSync } from "node:fs";
-import { after, before, describe, it } from "node:test";
-import { type Consumer, Kafka, logLevel } from "kafkajs";
+import { after, before, it } from "node:test";
+import type { Consumer, Kafka } from "kafkajs";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
+import { describeEachClient, kafkajs } from "../support/clients.js";
 import { missing } from "../support/external.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
@@ -22,9 +25,10 @@ const NO_KCAT = missing("kcat") ?? false;
 const TOPIC = "spanning";
 const KB = "x".repeat(1000);
 
-describe("aborted transactions spanning segment rolls, with real clients", () => {
+describeEachClient("aborted transactions spanning segment rolls, with real clients", (client) => {
   let tb: TestBroker;
   let kafka: Kafka;
+  let consumerKafka: Kafka;
   const consumers: Consumer[] = [];
   const expected: string[] = [];
 
@@ -33,7 +37,9 @@ describe("aborted transactions spanning segment rolls, with real clients", () =>
       dataDir,
       configs: { "transaction.state.log.num.partitions": "2", "offsets.topic.num.partitions": "2" },
     });
-    kafka = new Kafka({ clientId: "spanning", brokers: [tb.bootstrap], logLevel: logLevel.NOTHING });
+    const config = { clientId: "spanning", brokers: [tb.bootstrap], logLevel: kafkajs.logLevel.NOTHING };
+    kafka = new client.module.Kafka(config);
+    consumerKafka = new kafkajs.Kafka(config);
   }
 
   before(async () => {
@@ -94,7 +100,7 @@ describe("aborted transactions spanning segment rolls, with real clients", () =>
   });
 
   async function kafkajsRead(readUncommitted: boolean, until: number): Promise<string[]> {
-    const consumer = kafka.consumer({
+    const consumer = consumerKafka.consumer({
       groupId: `spanning-${readUncommitted}-${consumers.length}`,
       readUncommitted,
       maxWaitTimeInMs: 100,
