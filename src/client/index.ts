@@ -4,8 +4,15 @@
  */
 
 export type * from "./admin/types.js";
-export { AssignerProtocol, PartitionAssigners } from "./assigners.js";
+export { AssignerProtocol } from "./assigners.js";
 export { CompressionCodecs } from "./compression.js";
+export { PartitionAssigners } from "./consumer/assigners.js";
+export type {
+  BrookConsumerConfig,
+  Consumer,
+  MessagesConfig,
+  PartitionLag,
+} from "./consumer/types.js";
 export {
   AclOperationTypes,
   AclPermissionTypes,

@@ -5,9 +5,17 @@
  */
 import { createAdmin } from "./admin/index.js";
 import type { Admin, AdminConfig } from "./admin/types.js";
-import { Cluster, type ClusterOptions } from "./cluster/index.js";
-import { KafkaJSNonRetriableError, KafkaJSNotImplemented } from "./errors.js";
-import { ADMIN_EVENTS, type EventTable, InstrumentationEmitter, PRODUCER_EVENTS } from "./instrumentation.js";
+import { CLUSTER_DEFAULTS, Cluster, type ClusterOptions } from "./cluster/index.js";
+import { createConsumer } from "./consumer/index.js";
+import type { BrookConsumerConfig, Consumer } from "./consumer/types.js";
+import { KafkaJSNonRetriableError } from "./errors.js";
+import {
+  ADMIN_EVENTS,
+  CONSUMER_EVENTS,
+  type EventTable,
+  InstrumentationEmitter,
+  PRODUCER_EVENTS,
+} from "./instrumentation.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createProducer } from "./producer/index.js";
 import type { Producer, ProducerConfig } from "./producer/types.js";
@@ -90,11 +98,37 @@ export class Kafka {
     });
   }
 
-  /** Brook's consumer lands with the consumer issue; until then use KafkaJS's consumer against Brook. */
-  consumer(_config?: unknown): never {
-    throw new KafkaJSNotImplemented(
-      "Brook's consumer is not in this release yet: use KafkaJS's consumer (it works against Brook and Kafka)",
+  consumer(config: BrookConsumerConfig): Consumer {
+    const options = config ?? ({} as BrookConsumerConfig);
+    const retry = { ...this.config.retry, ...options.retry };
+    const emitter = new InstrumentationEmitter(CONSUMER_EVENTS, "consumer");
+    const cluster = this.cluster(
+      {
+        retry,
+        metadataMaxAge: options.metadataMaxAge,
+        allowAutoTopicCreation: options.allowAutoTopicCreation,
+        maxInFlightRequests: options.maxInFlightRequests,
+        isolationLevel: options.readUncommitted ? 0 : 1,
+      },
+      emitter,
+      CONSUMER_EVENTS,
     );
+    // The group coordinator gets connections of its own, so a Fetch long poll (Kafka answers one
+    // connection's requests in order) never delays a heartbeat, as in Java's client.
+    const groupCluster = this.cluster(
+      { retry, metadataMaxAge: options.metadataMaxAge, allowAutoTopicCreation: false },
+      emitter,
+      CONSUMER_EVENTS,
+    );
+    return createConsumer({
+      ...options,
+      retry,
+      cluster,
+      groupCluster,
+      logger: this.rootLogger,
+      instrumentationEmitter: emitter,
+      requestTimeout: this.config.requestTimeout ?? CLUSTER_DEFAULTS.requestTimeout,
+    });
   }
 
   logger(): Logger {

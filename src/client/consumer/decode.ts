@@ -1,0 +1,313 @@
+/**
+ * The consumer's record decoder: turns the `records` bytes of one partition in a Fetch response
+ * into the messages KafkaJS hands to eachMessage/eachBatch, in one pass and without per-record
+ * closures. Offsets and timestamps are kept as numbers while reading (Kafka offsets and epoch
+ * milliseconds stay far below 2^53) and turned into KafkaJS's decimal strings once per message.
+ * Keys, values and header values are views of the response (or decompressed) bytes, not copies.
+ *
+ * Filtering follows the Java consumer: records before the fetch offset are skipped (a batch may
+ * start before it), control batches are never delivered, and with read_committed a transactional
+ * batch is dropped whole when its producer has an aborted transaction open at that point of the log
+ * (from the response's abortedTransactions list; an ABORT marker closes it).
+ */
+import { type CompressionCodec, decompress } from "../../protocol/compression/index.js";
+import { ProtocolError } from "../../protocol/errors.js";
+import { ATTR, BATCH, verifyBatchCrc } from "../../protocol/records/batch-header.js";
+import { codecFor, isBuiltinCodec } from "../compression.js";
+import type { IHeaders } from "../types.js";
+
+/** What KafkaJS's record decoder reports about the batch a message came from. */
+export interface BatchContext {
+  firstOffset: string;
+  firstTimestamp: string;
+  partitionLeaderEpoch: number;
+  inTransaction: boolean;
+  isControlBatch: boolean;
+  lastOffsetDelta: number;
+  producerId: string;
+  producerEpoch: number;
+  firstSequence: number;
+  maxTimestamp: string;
+  timestampType: number;
+  magicByte: number;
+}
+
+/** A consumed message: KafkaJS's KafkaMessage (record batch form) with the extra fields KafkaJS sets. */
+export interface ConsumedMessage {
+  magicByte: number;
+  attributes: number;
+  timestamp: string;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+  isControlRecord: boolean;
+  batchContext: BatchContext;
+}
+
+export interface DecodedPartition {
+  /** Messages at or after the fetch offset, without control records or aborted transactions. */
+  messages: ConsumedMessage[];
+  /** First offset at or after the fetch offset of any record, filtered ones included; -1 if none. */
+  firstOffset: number;
+  /** Last offset at or after the fetch offset covered by a whole batch (its header's last offset); -1 if none. */
+  lastOffset: number;
+  /** Whether the bytes held any whole batch at all (even one wholly before the fetch offset). */
+  hadBatches: boolean;
+  /** Bytes of the whole batches read. */
+  bytes: number;
+}
+
+export interface AbortedTransaction {
+  producerId: bigint;
+  firstOffset: bigint;
+}
+
+const TWO_32 = 4294967296;
+
+// Read position shared by the varint readers below; module state keeps them free of allocations.
+let at = 0;
+
+function readVarint(buf: Buffer, end: number): number {
+  let shift = 0;
+  let u = 0;
+  for (;;) {
+    if (at >= end) throw new ProtocolError("invalid-batch", "varint runs past the end of a record");
+    const b = buf[at++]!;
+    u |= (b & 0x7f) << shift;
+    if (b < 0x80) break;
+    shift += 7;
+    if (shift > 28) {
+      // A fifth byte holds the top 4 bits; more than five bytes is not an int32 varint.
+      if (at >= end) throw new ProtocolError("invalid-batch", "varint runs past the end of a record");
+      const last = buf[at++]!;
+      if (last > 0x0f) throw new ProtocolError("invalid-batch", "varint longer than 32 bits");
+      u |= last << 28;
+      break;
+    }
+  }
+  return (u >>> 1) ^ -(u & 1);
+}
+
+/** A zigzag varlong as a number (exact up to 2^53, far beyond any timestamp delta). */
+function readVarlong(buf: Buffer, end: number): number {
+  let u = 0;
+  let mul = 1;
+  for (let i = 0; i < 10; i++) {
+    if (at >= end) throw new ProtocolError("invalid-batch", "varlong runs past the end of a record");
+    const b = buf[at++]!;
+    u += (b & 0x7f) * mul;
+    if (b < 0x80) return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+    mul *= 128;
+  }
+  throw new ProtocolError("invalid-batch", "varlong longer than 64 bits");
+}
+
+function readInt64(buf: Buffer, pos: number): number {
+  return buf.readInt32BE(pos) * TWO_32 + buf.readUInt32BE(pos + 4);
+}
+
+async function decompressRecords(codec: number, payload: Buffer): Promise<Buffer> {
+  if (isBuiltinCodec(codec)) return decompress(codec as CompressionCodec, payload);
+  const custom = codecFor(codec);
+  if (!custom)
+    throw new ProtocolError("bad-compression", `no codec registered for compression type ${codec}`);
+  return custom.decompress(payload);
+}
+
+/** The control type (0 ABORT, 1 COMMIT, ...) of a control batch's first record, or -1. */
+function controlType(body: Buffer, pos: number, end: number): number {
+  at = pos;
+  const length = readVarint(body, end);
+  const recordEnd = at + length;
+  at++; // attributes
+  readVarlong(body, recordEnd);
+  readVarint(body, recordEnd);
+  const keyLength = readVarint(body, recordEnd);
+  if (keyLength < 4 || at + 4 > recordEnd) return -1;
+  return body.readInt16BE(at + 2);
+}
+
+/**
+ * Decodes a partition's records. `fetchOffset` is the offset asked for; `aborted` (read_committed
+ * only, else null) the response's abortedTransactions. Throws ProtocolError on corrupt data.
+ */
+export async function decodePartitionRecords(
+  records: Buffer,
+  fetchOffset: number,
+  aborted: AbortedTransaction[] | null,
+): Promise<DecodedPartition> {
+  const messages: ConsumedMessage[] = [];
+  let firstOffset = -1;
+  let lastOffset = -1;
+  let hadBatches = false;
+  let pos = 0;
+  const total = records.length;
+
+  // Aborted transactions in log order; producers enter `openAborts` as the batches pass their first offset.
+  let pendingAborts: Array<{ producerId: number; firstOffset: number }> | null = null;
+  let nextAbort = 0;
+  let openAborts: Set<number> | null = null;
+  if (aborted && aborted.length > 0) {
+    pendingAborts = aborted
+      .map((a) => ({ producerId: Number(a.producerId), firstOffset: Number(a.firstOffset) }))
+      .sort((a, b) => a.firstOffset - b.firstOffset);
+    openAborts = new Set();
+  }
+
+  while (pos + BATCH.LOG_OVERHEAD <= total) {
+    const size = records.readInt32BE(pos + BATCH.LENGTH) + BATCH.LOG_OVERHEAD;
+    if (size < BATCH.HEADER_SIZE)
+      throw new ProtocolError(
+        "invalid-batch",
+        `record batch at ${pos} has length ${size - BATCH.LOG_OVERHEAD}`,
+      );
+    // Kafka cuts the last batch at the byte limit; what is cut is fetched again next time.
+    if (pos + size > total) break;
+    const magic = records.readInt8(pos + BATCH.MAGIC);
+    if (magic !== 2)
+      throw new ProtocolError("bad-magic", `record batch magic ${magic} is not supported (need 2)`);
+    if (!verifyBatchCrc(records, pos, size))
+      throw new ProtocolError("bad-crc", `record batch at byte ${pos} fails its CRC`);
+    hadBatches = true;
+
+    const baseOffset = readInt64(records, pos + BATCH.BASE_OFFSET);
+    const attributes = records.readInt16BE(pos + BATCH.ATTRIBUTES);
+    const lastOffsetDelta = records.readInt32BE(pos + BATCH.LAST_OFFSET_DELTA);
+    const batchLast = baseOffset + lastOffsetDelta;
+    const batchStart = pos;
+    pos += size;
+    if (batchLast < fetchOffset) continue;
+
+    const producerId = readInt64(records, batchStart + BATCH.PRODUCER_ID);
+    const isControl = (attributes & ATTR.CONTROL) !== 0;
+    const inTransaction = (attributes & ATTR.TRANSACTIONAL) !== 0;
+    const count = records.readInt32BE(batchStart + BATCH.RECORDS_COUNT);
+    lastOffset = batchLast;
+    if (firstOffset < 0 && count > 0) firstOffset = Math.max(baseOffset, fetchOffset);
+
+    if (pendingAborts) {
+      while (nextAbort < pendingAborts.length && pendingAborts[nextAbort]!.firstOffset <= batchLast) {
+        openAborts!.add(pendingAborts[nextAbort]!.producerId);
+        nextAbort++;
+      }
+    }
+    const codec = attributes & ATTR.COMPRESSION_MASK;
+    if (isControl) {
+      // An ABORT marker ends that producer's aborted transaction (markers are never compressed).
+      if (openAborts && inTransaction && count > 0 && codec === 0) {
+        const type = controlType(records, batchStart + BATCH.HEADER_SIZE, batchStart + size);
+        if (type === 0) openAborts.delete(producerId);
+      }
+      continue;
+    }
+    if (openAborts && inTransaction && openAborts.has(producerId)) continue;
+    if (count <= 0) continue;
+
+    let body: Buffer;
+    let bodyPos: number;
+    let bodyEnd: number;
+    if (codec === 0) {
+      body = records;
+      bodyPos = batchStart + BATCH.HEADER_SIZE;
+      bodyEnd = batchStart + size;
+    } else {
+      body = await decompressRecords(
+        codec,
+        records.subarray(batchStart + BATCH.HEADER_SIZE, batchStart + size),
+      );
+      bodyPos = 0;
+      bodyEnd = body.length;
+    }
+
+    const baseTimestamp = readInt64(records, batchStart + BATCH.BASE_TIMESTAMP);
+    const maxTimestamp = readInt64(records, batchStart + BATCH.MAX_TIMESTAMP);
+    const logAppendTime = (attributes & ATTR.TIMESTAMP_TYPE) !== 0;
+    const maxTimestampString = String(maxTimestamp);
+    const context: BatchContext = {
+      firstOffset: String(baseOffset),
+      firstTimestamp: String(baseTimestamp),
+      partitionLeaderEpoch: records.readInt32BE(batchStart + BATCH.PARTITION_LEADER_EPOCH),
+      inTransaction,
+      isControlBatch: false,
+      lastOffsetDelta,
+      producerId: String(producerId),
+      producerEpoch: records.readInt16BE(batchStart + BATCH.PRODUCER_EPOCH),
+      firstSequence: records.readInt32BE(batchStart + BATCH.BASE_SEQUENCE),
+      maxTimestamp: maxTimestampString,
+      timestampType: logAppendTime ? 1 : 0,
+      magicByte: 2,
+    };
+
+    at = bodyPos;
+    for (let i = 0; i < count; i++) {
+      if (at >= bodyEnd)
+        throw new ProtocolError(
+          "invalid-batch",
+          `batch at offset ${baseOffset} declares ${count} records but holds ${i}`,
+        );
+      const length = readVarint(body, bodyEnd);
+      const recordEnd = at + length;
+      if (length < 6 || recordEnd > bodyEnd)
+        throw new ProtocolError("invalid-batch", `record of ${length} bytes runs past its batch`);
+      const recordAttributes = body.readInt8(at++);
+      const timestampDelta = readVarlong(body, recordEnd);
+      const offset = baseOffset + readVarint(body, recordEnd);
+      if (offset < fetchOffset) {
+        at = recordEnd;
+        continue;
+      }
+      const keyLength = readVarint(body, recordEnd);
+      let key: Buffer | null = null;
+      if (keyLength >= 0) {
+        if (at + keyLength > recordEnd)
+          throw new ProtocolError("invalid-batch", "record key runs past its record");
+        key = body.subarray(at, at + keyLength);
+        at += keyLength;
+      }
+      const valueLength = readVarint(body, recordEnd);
+      let value: Buffer | null = null;
+      if (valueLength >= 0) {
+        if (at + valueLength > recordEnd)
+          throw new ProtocolError("invalid-batch", "record value runs past its record");
+        value = body.subarray(at, at + valueLength);
+        at += valueLength;
+      }
+      const headerCount = readVarint(body, recordEnd);
+      const headers: IHeaders = {};
+      for (let h = 0; h < headerCount; h++) {
+        const headerKeyLength = readVarint(body, recordEnd);
+        if (headerKeyLength < 0 || at + headerKeyLength > recordEnd)
+          throw new ProtocolError("invalid-batch", "record header key is null or runs past its record");
+        const headerKey = body.toString("utf8", at, at + headerKeyLength);
+        at += headerKeyLength;
+        const headerValueLength = readVarint(body, recordEnd);
+        let headerValue: Buffer | null = null;
+        if (headerValueLength >= 0) {
+          if (at + headerValueLength > recordEnd)
+            throw new ProtocolError("invalid-batch", "record header value runs past its record");
+          headerValue = body.subarray(at, at + headerValueLength);
+          at += headerValueLength;
+        }
+        // Repeated keys collect into an array, as KafkaJS does; a null value is kept as null.
+        const existing = headers[headerKey];
+        if (existing === undefined) headers[headerKey] = headerValue as Buffer;
+        else if (Array.isArray(existing)) existing.push(headerValue as Buffer);
+        else headers[headerKey] = [existing, headerValue as Buffer];
+      }
+      at = recordEnd;
+      messages.push({
+        magicByte: 2,
+        attributes: recordAttributes,
+        timestamp: logAppendTime ? maxTimestampString : String(baseTimestamp + timestampDelta),
+        offset: String(offset),
+        key,
+        value,
+        headers,
+        isControlRecord: false,
+        batchContext: context,
+      });
+    }
+  }
+  return { messages, firstOffset, lastOffset, hadBatches, bytes: pos };
+}
