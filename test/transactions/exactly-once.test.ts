@@ -140,6 +140,7 @@ describeEachClient("exactly-once processing with transactions", (client) => {
         `round ${round}: the worker committed a transaction (output: ${w.lines.join(" | ")})`,
       );
       assert.ok(!w.lines.some((l) => l.startsWith("ERROR")), `round ${round}: ${w.lines.join(" | ")}`);
+      assert.ok(w.lines.includes(`PRODUCER ${client.name.toLowerCase()}`), w.lines.join(" | "));
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 400)));
       if (!w.exited) killedMidway++;
       await w.kill();
