@@ -223,7 +223,7 @@ describe("consumer delivery, side by side with KafkaJS", () => {
       const seen: string[] = [];
       // KafkaJS looks the starting offset up on its first fetch, after run() resolved: wait for that.
       let fetched = false;
-      c.on(c.events.FETCH, () => {
+      (c as Consumer).on(c.events.FETCH, () => {
         fetched = true;
       });
       await c.connect();
@@ -266,7 +266,7 @@ describe("consumer delivery, side by side with KafkaJS", () => {
         "commitOffsets with bad metadata",
         (c) => c.commitOffsets([{ topic: "t", partition: 0, offset: "1", metadata: 5 as never }]),
       ],
-      ["on with an unknown event", (c) => c.on("consumer.nope" as never, () => {})],
+      ["on with an unknown event", (c) => (c as Consumer).on("consumer.nope" as never, () => {})],
     ];
     const outcome = async (fn: () => unknown) => {
       try {
@@ -298,7 +298,7 @@ describe("consumer delivery, side by side with KafkaJS", () => {
     async function eventsOf(c: AnyConsumer) {
       const seen = new Map<string, unknown>();
       for (const name of Object.values(c.events)) {
-        c.on(name as never, (e: KafkaJSTypes.InstrumentationEvent<unknown>) => {
+        (c as Consumer).on(name as never, (e: { type: string; payload: unknown }) => {
           if (!seen.has(e.type)) seen.set(e.type, e.payload);
         });
       }
