@@ -12,7 +12,9 @@
  * - flood-1k: 1 KiB values, one message per send, up to 1000 sends in flight, acks=1.
  *
  * Each run warms up for `warmupMs`, then counts what completes within `durationMs`; the CPU time of
- * this process over the measured window is reported too.
+ * this process over the measured window is reported too. acks=0 runs end with a barrier (an acks=1
+ * send on the same connection, or librdkafka's flush) inside the timed window, so a client that
+ * queues faster than the broker reads is timed until its queue is out, not only until it queued.
  */
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -51,6 +53,11 @@ const HEADERS = { a: "123", b: "456" };
 interface Adapter {
   /** Sends `n` messages starting at index `i` in one call, resolved when the client says it is done. */
   send(i: number, n: number): Promise<void>;
+  /**
+   * Resolves once the records sent so far have left the client: an acks=1 send on the same
+   * connection (the broker answers requests of one connection in order), or librdkafka's flush.
+   */
+  barrier(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -82,6 +89,9 @@ async function kafkajsLike(a: WorkerArgs, mod: any): Promise<Adapter> {
     send: async (i, n) => {
       await producer.send({ topic: a.topic, acks, messages: makeMessages(a.shape, i, n, flood) });
     },
+    barrier: async () => {
+      await producer.send({ topic: a.topic, acks: 1, messages: [{ partition: 0, value: "barrier" }] });
+    },
     close: () => producer.disconnect(),
   };
 }
@@ -103,6 +113,7 @@ async function confluent(a: WorkerArgs, mod: any): Promise<Adapter> {
     send: async (i, n) => {
       await producer.send({ topic: a.topic, messages: makeMessages(a.shape, i, n, flood) });
     },
+    barrier: () => producer.flush({ timeout: 30_000 }),
     close: () => producer.disconnect(),
   };
 }
@@ -123,6 +134,9 @@ async function platformatic(a: WorkerArgs, mod: any): Promise<Adapter> {
     send: async (i, n) => {
       const messages = makeMessages(a.shape, i, n, flood).map((m) => ({ topic: a.topic, ...m }));
       await producer.send({ messages, acks });
+    },
+    barrier: async () => {
+      await producer.send({ messages: [{ topic: a.topic, partition: 0, value: "barrier" }], acks: 1 });
     },
     close: () => producer.close(),
   };
@@ -166,6 +180,10 @@ async function rdkafka(a: WorkerArgs, mod: any): Promise<Adapter> {
       }
       return n === 1 ? done[0]! : Promise.all(done).then(() => {});
     },
+    barrier: () =>
+      new Promise<void>((resolve, reject) =>
+        producer.flush(30_000, (e: Error | null) => (e ? reject(e) : resolve())),
+      ),
     close: () =>
       new Promise<void>((resolve) => {
         producer.flush(5000, () => producer.disconnect(() => resolve()));
@@ -206,6 +224,7 @@ async function serial(a: WorkerArgs, c: Adapter, perSend: number): Promise<Worke
     await c.send(i, perSend);
     i += perSend;
   }
+  if (acksOf(a.shape) === 0) await c.barrier();
   const lat: number[] = [];
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -218,6 +237,8 @@ async function serial(a: WorkerArgs, c: Adapter, perSend: number): Promise<Worke
     i += perSend;
     messages += perSend;
   }
+  // acks=0 sends resolve before the broker has the records: the run ends when they are out.
+  if (acksOf(a.shape) === 0) await c.barrier();
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const sorted = Float64Array.from(lat).sort();
