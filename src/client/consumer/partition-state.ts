@@ -6,8 +6,10 @@
  * KafkaJS counts it), `resolved` (the offset after the last message the application finished; what
  * the next commit writes) and `fetchOffset` (where the next Fetch starts, ahead of `resolved` while a
  * prefetched batch waits). `epoch` changes whenever earlier fetch results must be dropped (seek,
- * pause, reset, revocation); `seekEpoch` whenever a batch being handled becomes stale (seek, reset,
- * revocation), which stops eachMessage loops and turns on eachBatch's isStale().
+ * pause, reset, revocation); `seekEpoch` whenever a batch being handled becomes stale (seek, reset),
+ * which stops eachMessage loops, turns on eachBatch's isStale() and ignores its later resolves.
+ * Revocation (`revoked`) also stops the loops and sets isStale(), but what the handler still
+ * finishes is resolved, so the commit before the partition is given up includes it.
  */
 import type { ConsumerBatch } from "./batch.js";
 

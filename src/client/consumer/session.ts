@@ -254,8 +254,8 @@ export class Session implements DriverHost {
     for (const key of keys) {
       const s = this.states.get(key);
       if (!s || s.revoked) continue;
+      // The message or batch being handled still completes and counts: it is resolved and committed.
       s.revoked = true;
-      s.seekEpoch++;
       this.dropBuffered(s);
       s.epoch++;
       revoking.push(s);
@@ -837,7 +837,7 @@ export class Session implements DriverHost {
   }
 
   private resolve(s: PartitionState, seekEpoch: number, offset: number): void {
-    if (s.seekEpoch !== seekEpoch || s.revoked) return;
+    if (s.seekEpoch !== seekEpoch) return;
     s.resolved = offset + 1;
   }
 
@@ -870,7 +870,7 @@ export class Session implements DriverHost {
         }
         throw e;
       }
-      if (s.seekEpoch === seekEpoch && !s.revoked) s.resolved = Number(message.offset) + 1;
+      if (s.seekEpoch === seekEpoch) s.resolved = Number(message.offset) + 1;
       if (checkCommit) await this.commitIfNecessary();
       if (this.pauses.isPaused(topic, partition)) break;
     }
