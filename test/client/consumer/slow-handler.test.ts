@@ -1,0 +1,104 @@
+/**
+ * A handler that runs three times the session timeout (18 s against 6 s), side by side: Brook's
+ * consumer keeps heartbeating on its own timer and stays in the group (same member, one join, no
+ * rebalance, the message processed once); KafkaJS 2.2.4's consumer sends no heartbeat while the
+ * handler runs, so the broker removes it (the group is seen empty), and it joins again afterwards.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type * as KafkaJSTypes from "kafkajs";
+import type { Admin, Consumer, Kafka } from "../../../src/client/index.js";
+import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
+import { brookKafka, createTopic, referenceKafka, sleep, until } from "./support.js";
+
+const SESSION_MS = 6000;
+const HANDLER_MS = 3 * SESSION_MS;
+
+describe("a handler slower than the session timeout", () => {
+  let tb: TestBroker;
+  let kafka: Kafka;
+  let reference: KafkaJSTypes.Kafka;
+  let admin: Admin;
+  const consumers: Array<{ disconnect(): Promise<void> }> = [];
+
+  before(async () => {
+    tb = await startTestBroker();
+    kafka = brookKafka(tb.bootstrap);
+    reference = referenceKafka(tb.bootstrap);
+    admin = kafka.admin();
+    await admin.connect();
+    await createTopic(admin, "slow", 1);
+    const p = kafka.producer();
+    await p.connect();
+    await p.send({ topic: "slow", messages: [{ value: "slow" }, { value: "next" }] });
+    await p.disconnect();
+  });
+
+  after(async () => {
+    await Promise.allSettled(consumers.map((c) => c.disconnect()));
+    await admin.disconnect();
+    await tb.close();
+  });
+
+  interface Observed {
+    joins: string[];
+    rebalances: number;
+    processed: string[];
+  }
+
+  async function runSlow(c: Consumer, observed: Observed): Promise<void> {
+    consumers.push(c);
+    c.on(c.events.GROUP_JOIN, (e) => void observed.joins.push(e.payload.memberId));
+    c.on(c.events.REBALANCING, () => void observed.rebalances++);
+    await c.connect();
+    await c.subscribe({ topics: ["slow"], fromBeginning: true });
+    let slowDone = false;
+    await c.run({
+      eachMessage: async ({ message }) => {
+        observed.processed.push(String(message.value));
+        if (!slowDone) {
+          slowDone = true;
+          await sleep(HANDLER_MS);
+        }
+      },
+    });
+  }
+
+  it("Brook's member stays in the group; KafkaJS's is removed and rejoins", { timeout: 90_000 }, async () => {
+    const ours: Observed = { joins: [], rebalances: 0, processed: [] };
+    const theirs: Observed = { joins: [], rebalances: 0, processed: [] };
+    const settings = { sessionTimeout: SESSION_MS, heartbeatInterval: 1000, maxWaitTimeInMs: 200 };
+    const started = Date.now();
+    await Promise.all([
+      runSlow(kafka.consumer({ groupId: "slow-brook", ...settings }), ours),
+      runSlow(reference.consumer({ groupId: "slow-kafkajs", ...settings }) as unknown as Consumer, theirs),
+    ]);
+    await until(
+      () => ours.processed.length > 0 && theirs.processed.length > 0,
+      10000,
+      "both handlers running",
+    );
+
+    // Two session timeouts into the handler: the broker has expired KafkaJS's silent member.
+    await sleep(Math.max(0, 2 * SESSION_MS + 1000 - (Date.now() - started)));
+    const described = await admin.describeGroups(["slow-brook", "slow-kafkajs"]);
+    const state = (g: string) => described.groups.find((x) => x.groupId === g)!;
+    assert.equal(state("slow-brook").state, "Stable");
+    assert.deepEqual(
+      state("slow-brook").members.map((m) => m.memberId),
+      [ours.joins[0]],
+    );
+    assert.equal(state("slow-kafkajs").members.length, 0, "KafkaJS's member was removed");
+
+    await until(
+      () => ours.processed.includes("next") && theirs.joins.length >= 2,
+      40000,
+      "both handlers done",
+    );
+    assert.equal(ours.joins.length, 1, "Brook's consumer joined once");
+    assert.equal(ours.rebalances, 0, "no rebalance for Brook's consumer");
+    assert.deepEqual(ours.processed, ["slow", "next"], "each message once");
+    assert.ok(theirs.joins.length >= 2, "KafkaJS's consumer had to join again");
+    assert.notEqual(theirs.joins[1], theirs.joins[0], "under a new member id");
+  });
+});
