@@ -100,9 +100,22 @@ export class ConsumerProtocolDriver implements GroupDriver {
   async start(): Promise<void> {
     // The first answer carries the assignment; run() resolves once it is being consumed.
     await this.opts.retrier(async (bail) => {
-      if (!this.host.isRunning()) bail(new KafkaJSNonRetriableError("The consumer stopped while joining"));
-      await this.beat(true);
-      if (this.memberEpoch <= 0) throw protocolError(ErrorCode.COORDINATOR_NOT_AVAILABLE, "not joined yet");
+      for (;;) {
+        if (!this.host.isRunning()) bail(new KafkaJSNonRetriableError("The consumer stopped while joining"));
+        try {
+          await this.beat(true);
+        } catch (e) {
+          // A static member's previous incarnation still holds the instance id until its session
+          // expires (or it left with epoch -2): wait for that, as Java's consumer does.
+          if ((e as { code?: number }).code === ErrorCode.UNRELEASED_INSTANCE_ID) {
+            await new Promise((r) => setTimeout(r, 500));
+            continue;
+          }
+          throw e;
+        }
+        if (this.memberEpoch <= 0) throw protocolError(ErrorCode.COORDINATOR_NOT_AVAILABLE, "not joined yet");
+        return;
+      }
     });
     await this.reconciling;
     this.schedule();

@@ -18,6 +18,7 @@ export interface MemberOptions {
   assigner?: "roundRobin" | "range" | "cooperativeSticky";
   groupInstanceId?: string;
   groupProtocol?: "classic" | "consumer";
+  groupRemoteAssignor?: string;
 }
 
 export class Member {
