@@ -452,6 +452,7 @@ export function createConsumer(options: CreateConsumerOptions): Consumer {
   /**
    * The iterator runs the consumer with an eachMessage that hands each message to the loop and
    * waits until the loop asks for the next one, which is when the previous one counts as processed.
+   * Closing the iterator stops the consumer (committing what was processed).
    */
   const messages = (config: MessagesConfig = {}): AsyncIterableIterator<EachMessagePayload> => {
     type Waiting = { resolve: (r: IteratorResult<EachMessagePayload>) => void; reject: (e: Error) => void };
@@ -487,9 +488,11 @@ export function createConsumer(options: CreateConsumerOptions): Consumer {
     };
     const finish = async (): Promise<IteratorResult<EachMessagePayload>> => {
       finished = true;
+      // The loop left (break, return or an exception) while holding this message: it cannot tell
+      // which, so the message does not count as processed and comes again next time (at least once).
       const current = handed;
       handed = null;
-      current?.done();
+      current?.fail(new KafkaJSError("The message iterator was closed"));
       for (const item of queue.splice(0)) item.fail(new KafkaJSError("The message iterator was closed"));
       if (waiting) {
         waiting.resolve({ value: undefined, done: true });

@@ -91,8 +91,10 @@ export type Consumer = {
   assignment(): TopicPartitions[];
   /**
    * Brook: consume with `for await (const { topic, partition, message } of consumer.messages())`.
-   * The next message is fetched only when the loop asks for it (backpressure); a message counts as
-   * processed when the loop body finishes. Leaving the loop stops the consumer.
+   * The next message is handed over only when the loop asks for it (backpressure; fetching stays
+   * at most one batch per partition ahead). A message counts as processed when the loop asks for
+   * the next one; leaving the loop (break, return, an exception) stops the consumer, and the
+   * message it was holding is delivered again next time (at least once).
    */
   messages(config?: MessagesConfig): AsyncIterableIterator<EachMessagePayload>;
   on(
