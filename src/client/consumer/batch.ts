@@ -4,13 +4,19 @@
  * transactions), as KafkaJS's do, so resolving `lastOffset()` moves the position past them.
  */
 import type { Batch } from "../types.js";
-import type { ConsumedMessage } from "./decode.js";
+import { type ConsumedMessage, RecordCursor, type RecordSegment, type ScannedPartition } from "./decode.js";
 
 export class ConsumerBatch implements Batch {
   readonly topic: string;
   readonly partition: number;
   readonly highWatermark: string;
-  readonly messages: ConsumedMessage[];
+  /** Filled by materialize() when the batch goes to eachBatch; eachMessage reads a cursor instead. */
+  messages: ConsumedMessage[] = [];
+  /** How many messages the batch holds (before any are decoded). */
+  readonly count: number;
+  /** Bytes of record batches it came from. */
+  readonly bytes: number;
+  private readonly segments: RecordSegment[];
   /** The offset the Fetch asked for. */
   readonly fetchedOffset: string;
   private readonly first: number;
@@ -24,7 +30,7 @@ export class ConsumerBatch implements Batch {
     partition: number,
     fetchOffset: number,
     highWatermark: number,
-    decoded: { messages: ConsumedMessage[]; firstOffset: number; lastOffset: number; hadBatches: boolean },
+    decoded: ScannedPartition,
   ) {
     this.topic = topic;
     this.partition = partition;
@@ -32,19 +38,32 @@ export class ConsumerBatch implements Batch {
     this.fetchedOffset = String(fetchOffset);
     this.hw = highWatermark;
     this.highWatermark = String(highWatermark);
-    this.messages = decoded.messages;
+    this.segments = decoded.segments;
+    this.count = decoded.count;
+    this.bytes = decoded.bytes;
     this.first = decoded.firstOffset;
     this.last = decoded.lastOffset;
     this.hadBatches = decoded.hadBatches;
   }
 
+  /** The messages one by one, decoded as they are read. */
+  cursor(): RecordCursor {
+    return new RecordCursor(this.segments, this.fetched);
+  }
+
+  /** Decodes every message into `messages`. */
+  materialize(): ConsumedMessage[] {
+    this.messages = this.cursor().readAll(this.count);
+    return this.messages;
+  }
+
   isEmpty(): boolean {
-    return this.messages.length === 0;
+    return this.count === 0;
   }
 
   /** Records came back but none is for the handler (all control records, aborted or compacted away). */
   isEmptyDueToFiltering(): boolean {
-    return this.messages.length === 0 && this.hadBatches;
+    return this.count === 0 && this.hadBatches;
   }
 
   firstOffset(): string | null {

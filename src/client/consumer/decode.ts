@@ -1,9 +1,11 @@
 /**
- * The consumer's record decoder: turns the `records` bytes of one partition in a Fetch response
- * into the messages KafkaJS hands to eachMessage/eachBatch, in one pass and without per-record
- * closures. Offsets and timestamps are kept as numbers while reading (Kafka offsets and epoch
- * milliseconds stay far below 2^53) and turned into KafkaJS's decimal strings once per message.
- * Keys, values and header values are views of the response (or decompressed) bytes, not copies.
+ * The consumer's record decoder, in two steps. `scanPartitionRecords` runs when a Fetch answer
+ * arrives: it checks each batch (magic, CRC), drops what is never delivered, decompresses and
+ * counts, but creates no message. `RecordCursor` turns the records into the messages KafkaJS hands
+ * to eachMessage/eachBatch when a worker gets to them, one record at a time and without per-record
+ * closures. Offsets and timestamps are numbers while reading (Kafka offsets and epoch milliseconds
+ * stay far below 2^53) and become KafkaJS's decimal strings once per message. Keys, values and
+ * header values are views of the response (or decompressed) bytes, not copies.
  *
  * Filtering follows the Java consumer: records before the fetch offset are skipped (a batch may
  * start before it), control batches are never delivered, and with read_committed a transactional
@@ -45,9 +47,27 @@ export interface ConsumedMessage {
   batchContext: BatchContext;
 }
 
-export interface DecodedPartition {
-  /** Messages at or after the fetch offset, without control records or aborted transactions. */
-  messages: ConsumedMessage[];
+/**
+ * The records of one accepted batch, still as bytes: decoded into messages only when a worker
+ * gets to them, so fetched-ahead data costs its bytes and no objects, and with eachMessage each
+ * message object lives only while its handler runs.
+ */
+export interface RecordSegment {
+  body: Buffer;
+  pos: number;
+  end: number;
+  count: number;
+  baseOffset: number;
+  baseTimestamp: number;
+  logAppendTime: boolean;
+  maxTimestamp: string;
+  context: BatchContext;
+}
+
+export interface ScannedPartition {
+  segments: RecordSegment[];
+  /** Messages the segments hold at or after the fetch offset. */
+  count: number;
   /** First offset at or after the fetch offset of any record, filtered ones included; -1 if none. */
   firstOffset: number;
   /** Last offset at or after the fetch offset covered by a whole batch (its header's last offset); -1 if none. */
@@ -128,16 +148,41 @@ function controlType(body: Buffer, pos: number, end: number): number {
   return body.readInt16BE(at + 2);
 }
 
+/** Offsets of the records of a batch that starts before the fetch offset: how many are at or after it. */
+function countFrom(
+  body: Buffer,
+  pos: number,
+  end: number,
+  count: number,
+  baseOffset: number,
+  from: number,
+): number {
+  let n = 0;
+  at = pos;
+  for (let i = 0; i < count && at < end; i++) {
+    const length = readVarint(body, end);
+    const recordEnd = at + length;
+    at++; // attributes
+    readVarlong(body, recordEnd);
+    if (baseOffset + readVarint(body, recordEnd) >= from) n++;
+    at = recordEnd;
+  }
+  return n;
+}
+
 /**
- * Decodes a partition's records. `fetchOffset` is the offset asked for; `aborted` (read_committed
- * only, else null) the response's abortedTransactions. Throws ProtocolError on corrupt data.
+ * Reads a partition's records as far as batches: checks each batch (magic, CRC), drops what the
+ * consumer never delivers (batches before the fetch offset, control batches, aborted transactions
+ * under read_committed), decompresses, and counts. `aborted` is the response's abortedTransactions
+ * (read_committed only, else null). Throws ProtocolError on corrupt data.
  */
-export async function decodePartitionRecords(
+export async function scanPartitionRecords(
   records: Buffer,
   fetchOffset: number,
   aborted: AbortedTransaction[] | null,
-): Promise<DecodedPartition> {
-  const messages: ConsumedMessage[] = [];
+): Promise<ScannedPartition> {
+  const segments: RecordSegment[] = [];
+  let count = 0;
   let firstOffset = -1;
   let lastOffset = -1;
   let hadBatches = false;
@@ -182,9 +227,9 @@ export async function decodePartitionRecords(
     const producerId = readInt64(records, batchStart + BATCH.PRODUCER_ID);
     const isControl = (attributes & ATTR.CONTROL) !== 0;
     const inTransaction = (attributes & ATTR.TRANSACTIONAL) !== 0;
-    const count = records.readInt32BE(batchStart + BATCH.RECORDS_COUNT);
+    const recordsCount = records.readInt32BE(batchStart + BATCH.RECORDS_COUNT);
     lastOffset = batchLast;
-    if (firstOffset < 0 && count > 0) firstOffset = Math.max(baseOffset, fetchOffset);
+    if (firstOffset < 0 && recordsCount > 0) firstOffset = Math.max(baseOffset, fetchOffset);
 
     if (pendingAborts) {
       while (nextAbort < pendingAborts.length && pendingAborts[nextAbort]!.firstOffset <= batchLast) {
@@ -195,14 +240,14 @@ export async function decodePartitionRecords(
     const codec = attributes & ATTR.COMPRESSION_MASK;
     if (isControl) {
       // An ABORT marker ends that producer's aborted transaction (markers are never compressed).
-      if (openAborts && inTransaction && count > 0 && codec === 0) {
+      if (openAborts && inTransaction && recordsCount > 0 && codec === 0) {
         const type = controlType(records, batchStart + BATCH.HEADER_SIZE, batchStart + size);
         if (type === 0) openAborts.delete(producerId);
       }
       continue;
     }
     if (openAborts && inTransaction && openAborts.has(producerId)) continue;
-    if (count <= 0) continue;
+    if (recordsCount <= 0) continue;
 
     let body: Buffer;
     let bodyPos: number;
@@ -219,44 +264,87 @@ export async function decodePartitionRecords(
       bodyPos = 0;
       bodyEnd = body.length;
     }
-
     const baseTimestamp = readInt64(records, batchStart + BATCH.BASE_TIMESTAMP);
-    const maxTimestamp = readInt64(records, batchStart + BATCH.MAX_TIMESTAMP);
+    const maxTimestamp = String(readInt64(records, batchStart + BATCH.MAX_TIMESTAMP));
     const logAppendTime = (attributes & ATTR.TIMESTAMP_TYPE) !== 0;
-    const maxTimestampString = String(maxTimestamp);
-    const context: BatchContext = {
-      firstOffset: String(baseOffset),
-      firstTimestamp: String(baseTimestamp),
-      partitionLeaderEpoch: records.readInt32BE(batchStart + BATCH.PARTITION_LEADER_EPOCH),
-      inTransaction,
-      isControlBatch: false,
-      lastOffsetDelta,
-      producerId: String(producerId),
-      producerEpoch: records.readInt16BE(batchStart + BATCH.PRODUCER_EPOCH),
-      firstSequence: records.readInt32BE(batchStart + BATCH.BASE_SEQUENCE),
-      maxTimestamp: maxTimestampString,
-      timestampType: logAppendTime ? 1 : 0,
-      magicByte: 2,
-    };
+    count +=
+      baseOffset >= fetchOffset
+        ? recordsCount
+        : countFrom(body, bodyPos, bodyEnd, recordsCount, baseOffset, fetchOffset);
+    segments.push({
+      body,
+      pos: bodyPos,
+      end: bodyEnd,
+      count: recordsCount,
+      baseOffset,
+      baseTimestamp,
+      logAppendTime,
+      maxTimestamp,
+      context: {
+        firstOffset: String(baseOffset),
+        firstTimestamp: String(baseTimestamp),
+        partitionLeaderEpoch: records.readInt32BE(batchStart + BATCH.PARTITION_LEADER_EPOCH),
+        inTransaction,
+        isControlBatch: false,
+        lastOffsetDelta,
+        producerId: String(producerId),
+        producerEpoch: records.readInt16BE(batchStart + BATCH.PRODUCER_EPOCH),
+        firstSequence: records.readInt32BE(batchStart + BATCH.BASE_SEQUENCE),
+        maxTimestamp,
+        timestampType: logAppendTime ? 1 : 0,
+        magicByte: 2,
+      },
+    });
+  }
+  return { segments, count, firstOffset, lastOffset, hadBatches, bytes: pos };
+}
 
-    at = bodyPos;
-    for (let i = 0; i < count; i++) {
-      if (at >= bodyEnd)
+/**
+ * Reads the messages of scanned segments one at a time (eachMessage), or all at once
+ * (`readAll`, eachBatch). `offset` is the numeric offset of the message last returned.
+ */
+export class RecordCursor {
+  offset = -1;
+  private segment = 0;
+  private index = 0;
+  private pos: number;
+  private readonly segments: RecordSegment[];
+  private readonly from: number;
+
+  constructor(segments: RecordSegment[], fetchOffset: number) {
+    this.segments = segments;
+    this.from = fetchOffset;
+    this.pos = segments[0]?.pos ?? 0;
+  }
+
+  next(): ConsumedMessage | null {
+    for (;;) {
+      const seg = this.segments[this.segment];
+      if (!seg) return null;
+      if (this.index >= seg.count) {
+        this.segment++;
+        this.index = 0;
+        this.pos = this.segments[this.segment]?.pos ?? 0;
+        continue;
+      }
+      const body = seg.body;
+      const bodyEnd = seg.end;
+      if (this.pos >= bodyEnd)
         throw new ProtocolError(
           "invalid-batch",
-          `batch at offset ${baseOffset} declares ${count} records but holds ${i}`,
+          `batch at offset ${seg.baseOffset} declares ${seg.count} records but holds ${this.index}`,
         );
+      this.index++;
+      at = this.pos;
       const length = readVarint(body, bodyEnd);
       const recordEnd = at + length;
       if (length < 6 || recordEnd > bodyEnd)
         throw new ProtocolError("invalid-batch", `record of ${length} bytes runs past its batch`);
+      this.pos = recordEnd;
       const recordAttributes = body.readInt8(at++);
       const timestampDelta = readVarlong(body, recordEnd);
-      const offset = baseOffset + readVarint(body, recordEnd);
-      if (offset < fetchOffset) {
-        at = recordEnd;
-        continue;
-      }
+      const offset = seg.baseOffset + readVarint(body, recordEnd);
+      if (offset < this.from) continue;
       const keyLength = readVarint(body, recordEnd);
       let key: Buffer | null = null;
       if (keyLength >= 0) {
@@ -295,19 +383,26 @@ export async function decodePartitionRecords(
         else if (Array.isArray(existing)) existing.push(headerValue as Buffer);
         else headers[headerKey] = [existing, headerValue as Buffer];
       }
-      at = recordEnd;
-      messages.push({
+      this.offset = offset;
+      return {
         magicByte: 2,
         attributes: recordAttributes,
-        timestamp: logAppendTime ? maxTimestampString : String(baseTimestamp + timestampDelta),
+        timestamp: seg.logAppendTime ? seg.maxTimestamp : String(seg.baseTimestamp + timestampDelta),
         offset: String(offset),
         key,
         value,
         headers,
         isControlRecord: false,
-        batchContext: context,
-      });
+        batchContext: seg.context,
+      };
     }
   }
-  return { messages, firstOffset, lastOffset, hadBatches, bytes: pos };
+
+  readAll(expected: number): ConsumedMessage[] {
+    const out = new Array<ConsumedMessage>(expected);
+    let n = 0;
+    for (let m = this.next(); m !== null; m = this.next()) out[n++] = m;
+    out.length = n;
+    return out;
+  }
 }

@@ -24,8 +24,8 @@ export class PartitionState {
   seekEpoch = 0;
   /** Set once the starting offset is known. */
   ready = false;
-  /** A fetched batch waiting for a worker (at most one: the prefetch). */
-  buffered: ConsumerBatch | null = null;
+  /** Fetched batches waiting for a worker (the prefetch), oldest first. */
+  buffered: ConsumerBatch[] = [];
   bufferedBytes = 0;
   /** In the worker queue. */
   queued = false;
@@ -56,11 +56,9 @@ export class PartitionState {
     return this.resolved >= 0 ? this.resolved : this.committed;
   }
 
-  /** Drops prefetched data and makes the next Fetch start from the position. */
+  /** Makes in-flight fetch results stale and the next Fetch start from the position (the caller drops the buffer). */
   invalidateFetch(): void {
     this.epoch++;
-    this.buffered = null;
-    this.bufferedBytes = 0;
     this.positionDirty = true;
   }
 

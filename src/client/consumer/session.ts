@@ -3,11 +3,12 @@
  * partitions, the fetch loop, the workers that call eachMessage/eachBatch, and commits. Group
  * membership is the driver's (classic-driver.ts, consumer-driver.ts).
  *
- * Data path: one Fetch in flight per leader broker, for the partitions with nothing buffered.
- * Each partition keeps at most one fetched batch waiting while a worker handles the previous one, so
- * the next Fetch overlaps the handler (prefetch). When some partitions of a broker have a batch
- * waiting, the Fetch for the others waits only about half a handler batch, so a partition whose
- * batch is taken is fetched again soon rather than after a long poll.
+ * Data path: one Fetch in flight per leader broker, for the partitions whose prefetch is not full.
+ * Each partition keeps up to PREFETCH_BATCHES fetched batches (as bytes: messages are decoded when a
+ * worker gets to them) while a worker handles the previous one, so Fetches overlap the handlers, and
+ * the total stays under maxBytes. When some partitions of a broker have a full prefetch, the Fetch
+ * for the others waits only about half a handler batch, so a partition whose batch is taken is
+ * fetched again soon rather than after a long poll.
  *
  * Workers: `partitionsConsumedConcurrently` batches at once, never two of one partition.
  * Commits: after every batch (KafkaJS's rule) but in the background, coalesced (one OffsetCommit in
@@ -43,7 +44,7 @@ import type {
   TopicPartitions,
 } from "../types.js";
 import { ConsumerBatch } from "./batch.js";
-import { type AbortedTransaction, decodePartitionRecords } from "./decode.js";
+import { type AbortedTransaction, scanPartitionRecords } from "./decode.js";
 import type { DriverHost, GroupDriver } from "./driver.js";
 import {
   COORDINATOR_MOVED,
@@ -59,7 +60,9 @@ import {
 import { PartitionState, PauseState, partitionKey } from "./partition-state.js";
 
 const NO_TOPIC_ID = "00000000-0000-0000-0000-000000000000";
-/** Floor of the short Fetch wait used while other partitions of the broker have a batch waiting. */
+/** Batches fetched ahead per partition, beyond the one a worker is handling. */
+const PREFETCH_BATCHES = 2;
+/** Floor of the short Fetch wait used while other partitions of the broker have their prefetch full. */
 const MIN_BUSY_WAIT_MS = 2;
 
 export interface SessionOptions {
@@ -335,7 +338,7 @@ export class Session implements DriverHost {
     for (const s of this.states.values()) {
       if (this.pauses.isPaused(s.topic, s.partition)) {
         // What was fetched ahead is fetched again after resume, from the position reached.
-        if (s.buffered || s.fetching) {
+        if (s.buffered.length > 0 || s.fetching) {
           this.dropBuffered(s);
           s.invalidateFetch();
         }
@@ -394,9 +397,9 @@ export class Session implements DriverHost {
   // Fetching
 
   private dropBuffered(s: PartitionState): void {
-    if (s.buffered) {
+    if (s.buffered.length > 0) {
       this.bufferedBytes -= s.bufferedBytes;
-      s.buffered = null;
+      s.buffered = [];
       s.bufferedBytes = 0;
     }
   }
@@ -432,7 +435,7 @@ export class Session implements DriverHost {
         metadataMissing = true;
         continue;
       }
-      if (s.buffered || (s.positionDirty && s.inHandler)) {
+      if (s.buffered.length >= PREFETCH_BATCHES || (s.positionDirty && s.inHandler)) {
         busyNodes.add(leader);
         continue;
       }
@@ -648,9 +651,9 @@ export class Session implements DriverHost {
     records: Buffer,
     aborted: AbortedTransaction[] | null,
   ): Promise<boolean> {
-    let decoded: Awaited<ReturnType<typeof decodePartitionRecords>>;
+    let decoded: Awaited<ReturnType<typeof scanPartitionRecords>>;
     try {
-      decoded = await decodePartitionRecords(records, fetchOffset, aborted);
+      decoded = await scanPartitionRecords(records, fetchOffset, aborted);
     } catch (e) {
       this.logger.error(`Could not decode records of ${s.topic}-${s.partition}: ${(e as Error).message}`, {
         groupId: this.groupId,
@@ -662,8 +665,8 @@ export class Session implements DriverHost {
     if (s.epoch !== epoch || s.revoked || this.states.get(s.key) !== s) return false;
     if (!decoded.hadBatches) return false;
     const batch = new ConsumerBatch(s.topic, s.partition, fetchOffset, s.highWatermark, decoded);
-    s.buffered = batch;
-    s.bufferedBytes = decoded.bytes;
+    s.buffered.push(batch);
+    s.bufferedBytes += decoded.bytes;
     this.bufferedBytes += decoded.bytes;
     s.fetchOffset = batch.lastOffsetNumber() + 1;
     if (!s.queued) {
@@ -757,9 +760,11 @@ export class Session implements DriverHost {
     while (this.running && this.activeWorkers < this.opts.concurrency && this.readyQueue.length > 0) {
       const s = this.readyQueue.shift()!;
       s.queued = false;
-      if (!s.buffered || s.inHandler || s.revoked || this.pauses.isPaused(s.topic, s.partition)) continue;
-      const batch = s.buffered;
-      this.dropBuffered(s);
+      if (s.buffered.length === 0 || s.inHandler || s.revoked || this.pauses.isPaused(s.topic, s.partition))
+        continue;
+      const batch = s.buffered.shift()!;
+      s.bufferedBytes -= batch.bytes;
+      this.bufferedBytes -= batch.bytes;
       s.inHandler = true;
       this.activeWorkers++;
       const task = this.process(s, batch).finally(() => {
@@ -767,7 +772,7 @@ export class Session implements DriverHost {
         s.inHandler = false;
         this.tasks.delete(task);
         s.wakeIdle();
-        if (s.buffered && !s.queued && !s.revoked) {
+        if (s.buffered.length > 0 && !s.queued && !s.revoked) {
           s.queued = true;
           this.readyQueue.push(s);
         }
@@ -786,7 +791,7 @@ export class Session implements DriverHost {
       highWatermark: batch.highWatermark,
       offsetLag: batch.offsetLag(),
       offsetLagLow: batch.offsetLagLow(),
-      batchSize: batch.messages.length,
+      batchSize: batch.count,
       firstOffset: batch.firstOffset(),
       lastOffset: batch.lastOffset(),
     };
@@ -843,7 +848,7 @@ export class Session implements DriverHost {
 
   private async runEachMessage(s: PartitionState, batch: ConsumerBatch): Promise<void> {
     const handler = this.opts.eachMessage!;
-    const { topic, partition, messages } = batch;
+    const { topic, partition } = batch;
     const seekEpoch = s.seekEpoch;
     const heartbeat = () => this.driver.heartbeatIfDue();
     const pause = () => {
@@ -853,9 +858,11 @@ export class Session implements DriverHost {
     const checkCommit =
       this.opts.autoCommit &&
       (this.opts.autoCommitInterval !== null || this.opts.autoCommitThreshold !== null);
-    for (let i = 0; i < messages.length; i++) {
+    const cursor = batch.cursor();
+    for (;;) {
       if (!this.running || s.seekEpoch !== seekEpoch || s.revoked) break;
-      const message = messages[i]!;
+      const message = cursor.next();
+      if (message === null) break;
       try {
         await handler({ topic, partition, message, heartbeat, pause });
       } catch (e) {
@@ -870,7 +877,7 @@ export class Session implements DriverHost {
         }
         throw e;
       }
-      if (s.seekEpoch === seekEpoch) s.resolved = Number(message.offset) + 1;
+      if (s.seekEpoch === seekEpoch) s.resolved = cursor.offset + 1;
       if (checkCommit) await this.commitIfNecessary();
       if (this.pauses.isPaused(topic, partition)) break;
     }
@@ -880,7 +887,8 @@ export class Session implements DriverHost {
     const handler = this.opts.eachBatch!;
     const { topic, partition } = batch;
     const seekEpoch = s.seekEpoch;
-    const lastMessage = batch.messages[batch.messages.length - 1];
+    const messages = batch.materialize();
+    const lastMessage = messages[messages.length - 1];
     const payload: EachBatchPayload = {
       batch,
       resolveOffset: (offset: string) => {
