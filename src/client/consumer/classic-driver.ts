@@ -101,8 +101,10 @@ export class ClassicDriver implements GroupDriver {
 
   onCommitError(code: number, generationUsed: number): void {
     if (generationUsed !== this.member.generationId) return; // about a generation already left behind
-    if (code === ErrorCode.REBALANCE_IN_PROGRESS) this.requestRejoin("rebalance");
-    else if (code === ErrorCode.ILLEGAL_GENERATION || code === ErrorCode.UNKNOWN_MEMBER_ID) {
+    // Commits made while this member is already rejoining (cooperative) need no second rebalance.
+    if (code === ErrorCode.REBALANCE_IN_PROGRESS) {
+      if (!this.rebalance) this.requestRejoin("rebalance");
+    } else if (code === ErrorCode.ILLEGAL_GENERATION || code === ErrorCode.UNKNOWN_MEMBER_ID) {
       if (code === ErrorCode.UNKNOWN_MEMBER_ID) this.member.memberId = "";
       this.requestRejoin("lost");
     } else if (code === ErrorCode.FENCED_INSTANCE_ID) {
@@ -210,13 +212,21 @@ export class ClassicDriver implements GroupDriver {
       const started = Date.now();
       const topics = host.topics();
       const result = await this.retrier(async (bail) => {
-        try {
-          return await this.member.joinAndSync(topics, host.owned());
-        } catch (e) {
-          if (!host.isRunning() || this.stopped) bail(new KafkaJSError("The consumer stopped while joining"));
-          const err = e as KafkaJSError;
-          if (err.retriable === false) bail(err);
-          throw e;
+        // A round another member's join interrupted is joined again at once; the backoff is for failures.
+        for (let immediate = 0; ; immediate++) {
+          try {
+            return await this.member.joinAndSync(topics, host.owned());
+          } catch (e) {
+            if (!host.isRunning() || this.stopped)
+              bail(new KafkaJSError("The consumer stopped while joining"));
+            const err = e as KafkaJSError & { type?: string };
+            if (err.retriable === false) bail(err);
+            const again =
+              err.type === "REBALANCE_IN_PROGRESS" ||
+              err.type === "ILLEGAL_GENERATION" ||
+              err.type === "UNKNOWN_MEMBER_ID";
+            if (!again || immediate >= 3) throw e;
+          }
         }
       });
       if (!host.isRunning() || this.stopped) return;
