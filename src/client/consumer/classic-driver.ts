@@ -192,14 +192,14 @@ export class ClassicDriver implements GroupDriver {
           memberId: this.member.memberId,
         });
       }
-      await this.rejoin(reason, initial);
+      await this.rejoin(reason);
       initial = false;
       reason = this.again;
     }
   }
 
   /** One rebalance: revoke what the protocol says, then join (twice when cooperative partitions move). */
-  private async rejoin(reason: RejoinReason, initial: boolean): Promise<void> {
+  private async rejoin(reason: RejoinReason): Promise<void> {
     const host = this.host;
     const allOwned = () =>
       host.owned().flatMap(({ topic, partitions }) => partitions.map((p) => partitionKey(topic, p)));
@@ -275,7 +275,6 @@ export class ClassicDriver implements GroupDriver {
       };
       host.emitter.emit(CONSUMER_EVENTS.GROUP_JOIN, payload);
       host.logger.info("Consumer has joined the group", payload);
-      void initial;
       // KIP-429: partitions given up must be offered to the group in a follow-up rebalance.
       if (revoked.length > 0 && this.member.rebalanceProtocol === "cooperative") continue;
       return;
