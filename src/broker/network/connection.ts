@@ -57,6 +57,8 @@ export class Connection {
   private readonly pendingResponses: Array<Promise<Buffer[] | null>> = [];
   private paused = false;
   private closed = false;
+  /** The client half-closed the connection: close once everything it sent has been handled. */
+  private ended = false;
   private inFlight: Promise<void> = Promise.resolve();
 
   constructor(
@@ -69,10 +71,14 @@ export class Connection {
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", () => this.close(null));
-    socket.on("close", () => this.close(null));
+    // After the client's FIN the socket closes by itself (allowHalfOpen is off) while requests it
+    // sent may still be queued: those are handled first (see "end").
+    socket.on("close", () => (this.ended ? this.finishIfEnded() : this.close(null)));
     socket.on("end", () => {
-      // Half-closed by the client: finish what is queued, then close our side.
-      void this.inFlight.then(() => this.close(null));
+      // Half-closed by the client: every request it sent is already queued. Handle them all (an
+      // acks=0 Produce that arrived must be appended, as Kafka does), then close.
+      this.ended = true;
+      this.finishIfEnded();
     });
   }
 
@@ -180,6 +186,12 @@ export class Connection {
     }
   }
 
+  private finishIfEnded(): void {
+    if (!this.ended || this.closed) return;
+    if (this.queue.length > 0 || this.running > 0 || this.pendingResponses.length > 0 || this.writing) return;
+    this.close(null);
+  }
+
   /** Writes responses in request order as they complete. */
   private async writeResponses(): Promise<void> {
     this.writing = true;
@@ -202,11 +214,14 @@ export class Connection {
       }
     } finally {
       this.writing = false;
+      this.finishIfEnded();
     }
   }
 
   private write(chunks: Buffer[]): Promise<void> {
     const s = this.socket;
+    // After the client's FIN our side is ended too (allowHalfOpen is off): nobody reads responses.
+    if (s.writableEnded || s.destroyed) return Promise.resolve();
     let ok = true;
     if (chunks.length === 1) ok = s.write(chunks[0]!);
     else {

@@ -162,7 +162,7 @@ export class Broker {
       const hs = await conn.request(SaslHandshake, hsVersion, { mechanism });
       if (hs.errorCode !== 0 || !hs.mechanisms.map((m) => m.toUpperCase()).includes(mechanism)) {
         throw new KafkaJSSASLAuthenticationError(
-          `SASL ${mechanism} mechanism is not supported by the server (it offers: ${hs.mechanisms.join(", ") || "none"}, error ${hs.errorCode})`,
+          `SASL ${mechanism} mechanism is not supported by the server`,
         );
       }
       const authVersion = this.pick(SaslAuthenticate, 2);

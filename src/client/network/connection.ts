@@ -238,13 +238,17 @@ export class Connection {
         p.timer = setTimeout(() => this.onTimeout(p), item.timeout);
       }
     }
-    if (item.chunks.length === 1) socket.write(item.chunks[0]!);
+    // A request without a response (Produce acks=0) is done once the kernel has its bytes; waiting
+    // for that is the backpressure that stops a tight acks=0 loop from queueing without bound.
+    const flushed = item.resolveNoResponse;
+    const last = item.chunks.length - 1;
+    if (last === 0) socket.write(item.chunks[0]!, flushed ? () => flushed() : undefined);
     else {
       socket.cork();
-      for (const c of item.chunks) socket.write(c);
+      for (let i = 0; i <= last; i++)
+        socket.write(item.chunks[i]!, i === last && flushed ? () => flushed() : undefined);
       socket.uncork();
     }
-    item.resolveNoResponse?.();
   }
 
   private onTimeout(p: Pending): void {
@@ -442,9 +446,15 @@ export class Connection {
     await new Promise<void>((resolve) => {
       if (socket.destroyed) return resolve();
       socket.once("close", () => resolve());
-      socket.end();
-      // A peer that never acknowledges the FIN must not hold disconnect() up.
-      setTimeout(() => socket.destroy(), 1000).unref();
+      // end() sends what is still buffered (acks=0 records) before the FIN. Only once that is
+      // flushed does a peer that never closes its side get a short grace before the socket is
+      // destroyed; a peer that stops reading gets requestTimeout.
+      const hardStop = setTimeout(() => socket.destroy(), this.opts.requestTimeout);
+      hardStop.unref();
+      socket.end(() => {
+        clearTimeout(hardStop);
+        setTimeout(() => socket.destroy(), 1000).unref();
+      });
     });
     this.fail(null);
   }

@@ -131,6 +131,12 @@ class Batch {
   ambiguous = false;
   retryTime = 0;
   retryAt = 0;
+  /**
+   * The last attempt failed because the leader moved or went away: reload metadata once the backoff
+   * has passed and before resending. A refresh right at the failure usually still names the dead
+   * leader (the cluster has not elected a new one yet).
+   */
+  refreshBeforeRetry = false;
   /** Offset of each chunk's first record within the batch. */
   readonly offsets: number[];
   constructor(
@@ -590,9 +596,15 @@ export class RecordSender {
       if (pq.retries.length > 0) {
         if (pq.awaitInFlight && pq.inFlight > 0) continue;
         pq.awaitInFlight = false;
-        const at = pq.retries[0]!.retryAt;
-        if (at > now) {
-          wakeAt = Math.min(wakeAt, at);
+        const head = pq.retries[0]!;
+        if (head.retryAt > now) {
+          wakeAt = Math.min(wakeAt, head.retryAt);
+          continue;
+        }
+        if (head.refreshBeforeRetry) {
+          // The refresh's completion schedules the next drain, which resends.
+          head.refreshBeforeRetry = false;
+          metadataNeeded = true;
           continue;
         }
       } else {
@@ -935,7 +947,10 @@ export class RecordSender {
       list.splice(i, 0, b);
       pq.awaitInFlight = true;
       this.active.add(pq);
-      if (needsMetadata(e)) this.refreshMetadata();
+      if (needsMetadata(e)) {
+        this.refreshMetadata();
+        b.refreshBeforeRetry = true;
+      }
       this.scheduleDrainAt(b.retryAt);
       return;
     }
