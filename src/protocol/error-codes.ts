@@ -218,7 +218,7 @@ const DETAILS: { readonly [K in ErrorName]: readonly [retriable: boolean, messag
   ILLEGAL_SASL_STATE: [N, "The request is not allowed at this point of the SASL exchange."],
   UNSUPPORTED_VERSION: [N, "The broker does not support this version of the API."],
   TOPIC_ALREADY_EXISTS: [N, "A topic with that name already exists."],
-  INVALID_PARTITIONS: [N, "The partition count is invalid (below 1, or not an increase)."],
+  INVALID_PARTITIONS: [N, "The number of partitions is invalid (below 1, or not an increase)."],
   INVALID_REPLICATION_FACTOR: [N, "The replication factor is below 1 or above the number of brokers."],
   INVALID_REPLICA_ASSIGNMENT: [N, "The explicit replica assignment is invalid."],
   INVALID_CONFIG: [N, "A configuration name or value is invalid."],
