@@ -49,11 +49,12 @@ export type ConsumerEvents = typeof CONSUMER_EVENTS;
 export type EventTable = Readonly<Record<string, string>>;
 
 /**
- * What listeners receive. `id` is a number at run time in KafkaJS too (its d.ts says string); it
- * counts up across all emitters of the process.
+ * What listeners receive. `id` is typed string as in KafkaJS's d.ts (so KafkaJS-typed listeners
+ * accept Brook's events) while at run time it is a number, as KafkaJS's is; it counts up across all
+ * emitters of the process.
  */
 export interface InstrumentationEvent<T> {
-  id: number;
+  id: string;
   type: string;
   timestamp: number;
   payload: T;
@@ -70,7 +71,8 @@ function nextEventId(): number {
 }
 
 function makeEvent<T>(type: string, payload: T): InstrumentationEvent<T> {
-  return { id: nextEventId(), type, timestamp: Date.now(), payload };
+  // A number, as KafkaJS emits, under the d.ts's string type (see InstrumentationEvent).
+  return { id: nextEventId() as unknown as string, type, timestamp: Date.now(), payload };
 }
 
 const ALL_EVENTS: EventTable = { ...PRODUCER_EVENTS, ...ADMIN_EVENTS, ...CONSUMER_EVENTS };

@@ -892,7 +892,7 @@ export function createAdmin({
           // KafkaJS resolves to { resources } only; its d.ts also promises the three fields below.
           throttleTime: response.throttleTimeMs,
           errorCode: response.errorCode,
-          errorMessage: response.errorMessage,
+          errorMessage: response.errorMessage as string,
           resources: response.resources.map((r) => ({
             resourceType: r.resourceType as AclEntry["resourceType"],
             resourceName: r.resourceName,
@@ -938,10 +938,10 @@ export function createAdmin({
           throttleTime: response.throttleTimeMs,
           filterResponses: response.filterResults.map((f) => ({
             errorCode: f.errorCode,
-            errorMessage: f.errorMessage,
+            errorMessage: f.errorMessage as string,
             matchingAcls: f.matchingAcls.map((m) => ({
               errorCode: m.errorCode,
-              errorMessage: m.errorMessage,
+              errorMessage: m.errorMessage as string,
               resourceType: m.resourceType as AclEntry["resourceType"],
               resourceName: m.resourceName,
               resourcePatternType: m.patternType as AclEntry["resourcePatternType"],

@@ -218,8 +218,11 @@ export type DescribeAclResource = AclResource & {
 export interface DescribeAclResponse {
   throttleTime: number;
   errorCode: number;
-  /** null when there is no error (KafkaJS passes the wire value; its d.ts omits null). */
-  errorMessage?: string | null;
+  /**
+   * Typed as KafkaJS's d.ts types it, so code written against KafkaJS compiles; at run time it is
+   * null when there is no error, exactly as KafkaJS passes the wire value through.
+   */
+  errorMessage?: string;
   resources: DescribeAclResource[];
 }
 
@@ -235,8 +238,11 @@ export interface AclFilter {
 
 export interface MatchingAcl {
   errorCode: number;
-  /** null when there is no error (KafkaJS passes the wire value; its d.ts omits null). */
-  errorMessage?: string | null;
+  /**
+   * Typed as KafkaJS's d.ts types it, so code written against KafkaJS compiles; at run time it is
+   * null when there is no error, exactly as KafkaJS passes the wire value through.
+   */
+  errorMessage?: string;
   resourceType: AclResourceTypes;
   resourceName: string;
   resourcePatternType: ResourcePatternTypes;
@@ -248,8 +254,11 @@ export interface MatchingAcl {
 
 export interface DeleteAclFilterResponses {
   errorCode: number;
-  /** null when there is no error (KafkaJS passes the wire value; its d.ts omits null). */
-  errorMessage?: string | null;
+  /**
+   * Typed as KafkaJS's d.ts types it, so code written against KafkaJS compiles; at run time it is
+   * null when there is no error, exactly as KafkaJS passes the wire value through.
+   */
+  errorMessage?: string;
   matchingAcls: MatchingAcl[];
 }
 
