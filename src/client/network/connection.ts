@@ -54,7 +54,6 @@ interface Pending {
   correlationId: number;
   api: ApiDeclaration;
   version: number;
-  // biome-ignore lint/suspicious/noExplicitAny: the decoded body type belongs to the caller's generic.
   resolve: (v: any) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout | null;
@@ -169,7 +168,6 @@ export class Connection {
     return this.send(api, version, body, options, true);
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: resolves with a decoded body or a raw frame.
   private send(
     api: ApiDeclaration,
     version: number,
