@@ -354,24 +354,38 @@ async function version(bin: string): Promise<string> {
   return (await run(bin, ["--version"], { label: bin, logFile: join(logsDir(), "versions.log") })).trim();
 }
 
-/** A Node 24 binary from the npm package `node@24`. */
-export async function node24(log?: Log): Promise<{ path: string; version: string }> {
-  const dir = join(CACHE_DIR, "node24");
+/**
+ * A Node binary of another major version from the npm package `node@<major>` (the registry is
+ * allowed; no other download), cached under .bench-cache/node<major>.
+ */
+export async function nodeBinary(major: 22 | 24, log?: Log): Promise<{ path: string; version: string }> {
+  const label = `node@${major}`;
+  const dir = join(CACHE_DIR, `node${major}`);
   const bin = join(dir, "node_modules", "node", "bin", "node");
   if (!existsSync(bin)) {
-    log?.("installing node@24 from npm into .bench-cache/node24");
+    log?.(`installing ${label} from npm into .bench-cache/node${major}`);
     try {
-      await npmInstallInto(dir, [`node@${PEER_VERSIONS.node24}`], "node24", log);
+      await npmInstallInto(
+        dir,
+        [`node@${major === 24 ? PEER_VERSIONS.node24 : String(major)}`],
+        `node${major}`,
+        log,
+      );
     } catch (err) {
-      throw new PeerUnavailable("node@24", (err as Error).message);
+      throw new PeerUnavailable(label, (err as Error).message);
     }
   }
-  if (!existsSync(bin)) throw new PeerUnavailable("node@24", `installed, but ${bin} is missing`);
+  if (!existsSync(bin)) throw new PeerUnavailable(label, `installed, but ${bin} is missing`);
   const v = await version(bin).catch((err: Error) => {
-    throw new PeerUnavailable("node@24", `binary does not run: ${err.message}`);
+    throw new PeerUnavailable(label, `binary does not run: ${err.message}`);
   });
-  if (!v.startsWith("v24.")) throw new PeerUnavailable("node@24", `expected v24.x, got ${v}`);
+  if (!v.startsWith(`v${major}.`)) throw new PeerUnavailable(label, `expected v${major}.x, got ${v}`);
   return { path: bin, version: v };
+}
+
+/** A Node 24 binary from the npm package `node@24` (@platformatic/kafka needs Node >= 22.22). */
+export function node24(log?: Log): Promise<{ path: string; version: string }> {
+  return nodeBinary(24, log);
 }
 
 function installedVersion(moduleDir: string): string {
