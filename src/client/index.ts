@@ -10,6 +10,7 @@ export { PartitionAssigners } from "./consumer/assigners.js";
 export type {
   BrookConsumerConfig,
   Consumer,
+  ConsumerGroupMetadata,
   MessagesConfig,
   PartitionLag,
 } from "./consumer/types.js";

@@ -2,7 +2,8 @@
  * `createConsumer`: KafkaJS 2.2.4's consumer API (connect, subscribe, run, stop, seek, pause,
  * commitOffsets, describeGroup, events) with its defaults, validation messages and crash/restart
  * rules, on Brook's session (session.ts) and group drivers. Brook's additions: static membership,
- * the KIP-848 protocol, `lag()`, `assignment()` and `messages()`.
+ * the KIP-848 protocol, `lag()`, `assignment()`, `messages()` and `groupMetadata()` (for KIP-447
+ * transactional commits: a running consumer is listed in group-metadata.ts's directory).
  */
 import { ErrorCode } from "../../protocol/error-codes.js";
 import { DescribeGroups } from "../../protocol/messages/index.js";
@@ -26,6 +27,7 @@ import { type BrookAssigner, PartitionAssigners } from "./assigners.js";
 import { ClassicDriver } from "./classic-driver.js";
 import { ClassicMember } from "./classic-member.js";
 import { ConsumerProtocolDriver } from "./consumer-driver.js";
+import { type ConsumerGroupMetadata, type GroupMember, registerGroupMember } from "./group-metadata.js";
 import { Session } from "./session.js";
 import type { BrookConsumerConfig, Consumer, MessagesConfig, PartitionLag } from "./types.js";
 
@@ -121,6 +123,26 @@ export function createConsumer(options: CreateConsumerOptions): Consumer {
   let session: Session | null = null;
   let restartTimer: NodeJS.Timeout | null = null;
   let stopping: Promise<void> | null = null;
+  /** Removes this consumer from the in-process directory transactional producers look in. */
+  let unlist: (() => void) | null = null;
+
+  // The session's identity until it has stopped (handlers finishing during stop() still commit with it).
+  const groupMetadata = (): ConsumerGroupMetadata => {
+    const identity = session?.driver?.identity();
+    return {
+      groupId,
+      generationId: identity?.generationId ?? -1,
+      memberId: identity?.memberId ?? "",
+      groupInstanceId: groupInstanceId ?? null,
+    };
+  };
+  const member: GroupMember = {
+    groupId,
+    groupMetadata,
+    owns: (topic, partition) =>
+      session?.owned().some((t) => t.topic === topic && t.partitions.includes(partition)) ?? false,
+    fenced: (code, used) => session?.driver?.onCommitError(code, used.generationId),
+  };
 
   const connect = async () => {
     await cluster.connect();
@@ -135,7 +157,11 @@ export function createConsumer(options: CreateConsumerOptions): Consumer {
         if (session) {
           const s = session;
           await s.stop();
-          if (session === s) session = null;
+          if (session === s) {
+            session = null;
+            unlist?.();
+            unlist = null;
+          }
           emitter.emit(CONSUMER_EVENTS.STOP);
         }
         if (restartTimer) clearTimeout(restartTimer);
@@ -276,6 +302,7 @@ export function createConsumer(options: CreateConsumerOptions): Consumer {
         });
       }
       session = s;
+      unlist ??= registerGroupMember(consumer, member);
       try {
         await cluster.connect();
         await groupCluster.connect();
@@ -529,7 +556,7 @@ export function createConsumer(options: CreateConsumerOptions): Consumer {
     return iterator;
   };
 
-  return {
+  const consumer: Consumer = {
     connect,
     disconnect,
     subscribe,
@@ -544,8 +571,10 @@ export function createConsumer(options: CreateConsumerOptions): Consumer {
     lag,
     assignment,
     messages,
+    groupMetadata,
     on: createOn(emitter, CONSUMER_EVENTS, "consumer", logger) as Consumer["on"],
     events: CONSUMER_EVENTS,
     logger: () => logger,
   };
+  return consumer;
 }

@@ -46,6 +46,7 @@ import type {
 import { ConsumerBatch } from "./batch.js";
 import { type AbortedTransaction, scanPartitionRecords } from "./decode.js";
 import type { DriverHost, GroupDriver } from "./driver.js";
+import { isGroupFencingError } from "./group-metadata.js";
 import {
   COORDINATOR_MOVED,
   type CommitEntry,
@@ -935,12 +936,19 @@ export class Session implements DriverHost {
   private onHandlerError(s: PartitionState, _batch: ConsumerBatch, error: Error): void {
     if (this.opts.autoCommit) this.commitSoon();
     if (!this.running) return;
-    const name = (error as { name?: string })?.name;
-    const programmingError =
-      name === "TypeError" || name === "RangeError" || name === "ReferenceError" || name === "SyntaxError";
-    if ((error as KafkaJSError)?.retriable === false || programmingError) {
-      this.fail(new KafkaJSNonRetriableError(error, { cause: (error.cause as Error) ?? error }));
-      return;
+    // A transactional commit refused because the group moved on (KIP-447): if the partition has
+    // gone, its next owner takes over; if it is still ours, the batch is retried under the new
+    // generation. Neither is a reason to crash.
+    if (isGroupFencingError(error)) {
+      if (s.revoked) return;
+    } else {
+      const name = (error as { name?: string })?.name;
+      const programmingError =
+        name === "TypeError" || name === "RangeError" || name === "ReferenceError" || name === "SyntaxError";
+      if ((error as KafkaJSError)?.retriable === false || programmingError) {
+        this.fail(new KafkaJSNonRetriableError(error, { cause: (error.cause as Error) ?? error }));
+        return;
+      }
     }
     if (s.failures >= this.retryOptions.retries) {
       this.fail(

@@ -9,6 +9,7 @@ import type {
   RemoveInstrumentationEventListener,
 } from "../instrumentation.js";
 import type { Logger } from "../logger.js";
+import type { ConsumerGroupMetadata } from "./group-metadata.js";
 import type {
   ConnectEvent,
   ConsumerCommitOffsetsEvent,
@@ -35,6 +36,8 @@ import type {
   TopicPartitionOffsetAndMetadata,
   TopicPartitions,
 } from "../types.js";
+
+export type { ConsumerGroupMetadata } from "./group-metadata.js";
 
 /** KafkaJS's consumer options plus Brook's. */
 export interface BrookConsumerConfig extends ConsumerConfig {
@@ -97,6 +100,13 @@ export type Consumer = {
    * message it was holding is delivered again next time (at least once).
    */
   messages(config?: MessagesConfig): AsyncIterableIterator<EachMessagePayload>;
+  /**
+   * Brook: the group member's identity right now (Java's `consumer.groupMetadata()`): generation (or
+   * KIP-848 member epoch), member id and instance id; generation -1 and member id "" before the first
+   * join. `transaction.sendOffsets({ consumer, topics })` sends it with the offsets (KIP-447), so the
+   * coordinator refuses them once this member has been replaced in the group.
+   */
+  groupMetadata(): ConsumerGroupMetadata;
   on(
     eventName: ConsumerEvents["HEARTBEAT"],
     listener: (event: ConsumerHeartbeatEvent) => void,

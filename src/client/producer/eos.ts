@@ -22,10 +22,29 @@ import {
   TxnOffsetCommit,
 } from "../../protocol/messages/index.js";
 import type { Broker, Cluster } from "../cluster/index.js";
+import {
+  type ConsumerGroupMetadata,
+  findGroupMember,
+  GROUP_FENCING_CODES,
+  type GroupMember,
+  type GroupMetadataProvider,
+  hasGeneration,
+  memberOf,
+} from "../consumer/group-metadata.js";
 import { KafkaJSNonRetriableError, type KafkaJSProtocolError, protocolError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Retrier } from "../retry.js";
 import type { Offsets } from "../types.js";
+
+/**
+ * `transaction.sendOffsets`: KafkaJS's `{ consumerGroupId, topics }`, or Brook's `{ consumer, topics }`
+ * with the consumer whose records were processed (its group metadata goes with the offsets, KIP-447).
+ */
+export type SendOffsetsOptions = Offsets &
+  (
+    | { consumerGroupId: string; consumer?: GroupMetadataProvider }
+    | { consumer: GroupMetadataProvider; consumerGroupId?: string }
+  );
 
 const MAX_ADD_PARTITIONS_VERSION = 3;
 const MAX_END_TXN_VERSION = 4;
@@ -300,17 +319,51 @@ export class EosManager implements ProducerIdentity {
     if (isFencing((e as KafkaJSProtocolError).code ?? 0)) this.fatalError ??= e;
   }
 
-  async sendOffsets({ consumerGroupId, topics }: Offsets & { consumerGroupId: string }): Promise<void> {
-    assert(consumerGroupId, "Missing consumerGroupId");
+  /**
+   * AddOffsetsToTxn, then TxnOffsetCommit with the consumer's group metadata (KIP-447) when one is
+   * known: the consumer passed in, or else the running consumer of `consumerGroupId` in this process
+   * that owns the partitions (group-metadata.ts). Without one the request carries generation -1 and
+   * no member, as KafkaJS's does, and the coordinator cannot tell a current member from a zombie.
+   */
+  async sendOffsets(options: SendOffsetsOptions): Promise<void> {
+    const { consumerGroupId, consumer, topics } = options as Offsets & {
+      consumerGroupId?: string;
+      consumer?: GroupMetadataProvider;
+    };
+    if (consumer == null) assert(consumerGroupId, "Missing consumerGroupId");
     assert(topics, "Missing offset topics");
     this.guard("sendOffsets", [TransactionState.TRANSACTING]);
+    // Read once, before any request: the identity under which the application consumed the input.
+    const listed = consumer != null ? memberOf(consumer) : undefined;
+    let metadata: ConsumerGroupMetadata | null = null;
+    let member: GroupMember | null = listed ?? null;
+    if (consumer != null) {
+      if (typeof consumer.groupMetadata !== "function") {
+        throw new KafkaJSNonRetriableError("sendOffsets: consumer must have groupMetadata()");
+      }
+      metadata = (listed ?? consumer).groupMetadata();
+      if (consumerGroupId && consumerGroupId !== metadata.groupId) {
+        throw new KafkaJSNonRetriableError(
+          `sendOffsets: consumerGroupId "${consumerGroupId}" is not the consumer's group "${metadata.groupId}"`,
+        );
+      }
+    } else {
+      member = findGroupMember(
+        consumerGroupId!,
+        topics.flatMap(({ topic, partitions }) => partitions.map(({ partition }) => ({ topic, partition }))),
+      );
+      metadata = member?.groupMetadata() ?? null;
+    }
+    const groupId = metadata?.groupId ?? consumerGroupId!;
+    if (metadata && !hasGeneration(metadata)) metadata = null;
+
     await this.retrier(async (bail) => {
       const broker = await this.coordinator();
       const res = await broker.request(AddOffsetsToTxn, {
         transactionalId: this.transactionalId!,
         producerId: this.producerId,
         producerEpoch: this.producerEpoch,
-        groupId: consumerGroupId,
+        groupId,
       });
       if (res.errorCode !== ErrorCode.NONE) {
         const err = this.coordinatorError(res.errorCode);
@@ -321,28 +374,59 @@ export class EosManager implements ProducerIdentity {
     this.offsetsAdded = true;
     const request = {
       transactionalId: this.transactionalId!,
-      groupId: consumerGroupId,
+      groupId,
       producerId: this.producerId,
       producerEpoch: this.producerEpoch,
-      memberId: "",
+      generationId: metadata?.generationId ?? -1,
+      memberId: metadata?.memberId ?? "",
+      groupInstanceId: metadata?.groupInstanceId ?? null,
       topics: topics.map(({ topic, partitions }) => ({
         name: topic,
         partitions: partitions.map(({ partition, offset }) => ({
           partitionIndex: partition,
           committedOffset: BigInt(offset),
+          committedLeaderEpoch: -1,
           committedMetadata: null,
         })),
       })),
     };
     await this.retrier(async (bail) => {
-      const broker = await this.cluster.coordinator(consumerGroupId, "GROUP");
-      const res = await broker.request(TxnOffsetCommit, request);
+      const broker = await this.cluster.coordinator(groupId, "GROUP");
+      const version = broker.versionOf(TxnOffsetCommit);
+      // Group metadata travels from v3 (Kafka 2.5) on; below it the fencing cannot be had.
+      if (metadata && version < 3) {
+        if (consumer != null) {
+          bail(
+            new KafkaJSNonRetriableError(
+              `The broker's TxnOffsetCommit v${version} cannot carry the consumer's group metadata (v3+, Kafka 2.5+)`,
+            ),
+          );
+        }
+        this.logger.warn("TxnOffsetCommit below v3: offsets sent without the consumer's group metadata", {
+          groupId,
+        });
+      }
+      const res = await broker.request(TxnOffsetCommit, request, { version });
       for (const t of res.topics) {
         for (const p of t.partitions) {
           if (p.errorCode === ErrorCode.NONE) continue;
-          if (COORDINATOR_MOVED.has(p.errorCode)) this.cluster.forgetCoordinator(consumerGroupId, "GROUP");
+          if (COORDINATOR_MOVED.has(p.errorCode)) this.cluster.forgetCoordinator(groupId, "GROUP");
           const err = producerError(p.errorCode);
           if (isFencing(p.errorCode)) this.fatalError = err;
+          if (metadata && GROUP_FENCING_CODES.has(p.errorCode)) {
+            // This member has been replaced in its group: these offsets must not be committed, nor
+            // the output that goes with them. The consumer learns it is out, as from a refused commit.
+            this.logger.warn("The group coordinator refused the offsets of a member no longer in the group", {
+              groupId,
+              memberId: metadata.memberId,
+              generationId: metadata.generationId,
+              groupInstanceId: metadata.groupInstanceId,
+              error: err.message,
+            });
+            this.markAbortable(err);
+            member?.fenced(p.errorCode, metadata);
+            bail(err);
+          }
           const retriable =
             COORDINATOR_MOVED.has(p.errorCode) ||
             COORDINATOR_BUSY.has(p.errorCode) ||

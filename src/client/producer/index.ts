@@ -13,10 +13,10 @@ import { createOn, InstrumentationEmitter, PRODUCER_EVENTS } from "../instrument
 import type { Logger } from "../logger.js";
 import { Partitioners } from "../partitioners.js";
 import type { RetryOptions } from "../retry.js";
-import { EosManager } from "./eos.js";
+import { EosManager, type SendOffsetsOptions } from "./eos.js";
 import { mergeTopics, settingsOf, validateBatch } from "./records.js";
 import { RecordSender } from "./sender.js";
-import type { ICustomPartitioner, Offsets, RecordMetadata } from "../types.js";
+import type { ICustomPartitioner, RecordMetadata } from "../types.js";
 import type { Producer, ProducerBatch, ProducerRecord, Transaction } from "./types.js";
 
 export * from "./types.js";
@@ -188,7 +188,7 @@ export function createProducer({
     return {
       send: guard((record: ProducerRecord) => sendBatchWith(sender, true, toBatch(record ?? ({} as never)))),
       sendBatch: guard((batch: ProducerBatch) => sendBatchWith(sender, true, batch)),
-      sendOffsets: guard((offsets: Offsets & { consumerGroupId: string }) => eos.sendOffsets(offsets)),
+      sendOffsets: guard((offsets: SendOffsetsOptions) => eos.sendOffsets(offsets)),
       commit: guard(async () => {
         await eos.endTransaction(true, () => sender.flush());
         ended = true;

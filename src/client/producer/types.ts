@@ -12,12 +12,12 @@ import type {
 } from "../instrumentation.js";
 import type { Logger } from "../logger.js";
 import type { RetryOptions } from "../retry.js";
+import type { SendOffsetsOptions } from "./eos.js";
 import type {
   ConnectEvent,
   DisconnectEvent,
   ICustomPartitioner,
   Message,
-  Offsets,
   RecordMetadata,
   RequestEvent,
   RequestQueueSizeEvent,
@@ -25,6 +25,7 @@ import type {
 } from "../types.js";
 
 export type { ProducerEvents } from "../instrumentation.js";
+export type { SendOffsetsOptions } from "./eos.js";
 
 export interface ProducerConfig {
   createPartitioner?: ICustomPartitioner;
@@ -74,7 +75,11 @@ export type Sender = {
 };
 
 export type Transaction = Sender & {
-  sendOffsets(offsets: Offsets & { consumerGroupId: string }): Promise<void>;
+  /**
+   * KafkaJS's `{ consumerGroupId, topics }`; Brook also takes `{ consumer, topics }` and then sends
+   * the consumer's group metadata with the offsets (KIP-447), see eos.ts.
+   */
+  sendOffsets(offsets: SendOffsetsOptions): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
   isActive(): boolean;
