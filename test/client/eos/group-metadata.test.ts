@@ -167,11 +167,7 @@ describe("transaction.sendOffsets with the consumer's group metadata (KIP-447)",
     const stale: ConsumerGroupMetadata = a.groupMetadata();
     // A second member makes the group move to a new generation.
     const b = await member("gm-stale");
-    await until(
-      () => owned(a).length === 1 && owned(b).length === 1,
-      15000,
-      "both members hold a partition",
-    );
+    await until(() => owned(a).length === 1 && owned(b).length === 1, 15000, "both members hold a partition");
     assert.ok(a.groupMetadata().generationId > stale.generationId);
 
     const p = await transactional("gm-stale-txn");
