@@ -160,7 +160,10 @@ export class Broker {
     const work = async () => {
       const hsVersion = this.pick(SaslHandshake, 1);
       const hs = await conn.request(SaslHandshake, hsVersion, { mechanism });
-      if (hs.errorCode !== 0 || !hs.mechanisms.map((m) => m.toUpperCase()).includes(mechanism)) {
+      // An error code (UNSUPPORTED_SASL_MECHANISM) is a protocol error, as KafkaJS reports it; a
+      // handshake that succeeds without listing the mechanism is an authentication error.
+      if (hs.errorCode !== 0) throw protocolError(hs.errorCode);
+      if (!hs.mechanisms.map((m) => m.toUpperCase()).includes(mechanism)) {
         throw new KafkaJSSASLAuthenticationError(
           `SASL ${mechanism} mechanism is not supported by the server`,
         );
