@@ -1,0 +1,165 @@
+/**
+ * Exactly-once processors as child processes (fixtures/processor.ts) and the checks the tests make
+ * on what they wrote: every input record's result exactly once under read_committed.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type * as KafkaJSTypes from "kafkajs";
+import { kafkajs } from "../consumer/support.js";
+
+const FIXTURE = fileURLToPath(new URL("./fixtures/processor.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+export interface ProcessorOptions {
+  bootstrap: string;
+  groupId: string;
+  input: string;
+  output: string;
+  transactionalId: string;
+  sessionTimeout: number;
+  chunk: number;
+  consumerClient: "brook" | "kafkajs";
+  offsetsBy: "consumer" | "groupId";
+  groupInstanceId?: string;
+  groupProtocol?: "classic" | "consumer";
+  stall?: boolean;
+}
+
+export class Processor {
+  readonly proc: ChildProcess;
+  readonly lines: string[] = [];
+  exited = false;
+  stderr = "";
+  private buf = "";
+  private waiters: Array<() => void> = [];
+
+  constructor(
+    readonly name: string,
+    readonly options: ProcessorOptions,
+  ) {
+    this.proc = spawn(process.execPath, ["--import", "tsx", FIXTURE, JSON.stringify(options)], {
+      cwd: ROOT,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    this.proc.stdout!.on("data", (d: Buffer) => {
+      this.buf += d.toString();
+      const parts = this.buf.split("\n");
+      this.buf = parts.pop()!;
+      this.lines.push(...parts);
+      for (const w of this.waiters.splice(0)) w();
+    });
+    this.proc.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString()));
+    this.proc.on("exit", () => {
+      this.exited = true;
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  /** Committed transactions so far. */
+  get commits(): number {
+    return this.lines.filter((l) => l.startsWith("TXN ")).length;
+  }
+
+  /** The first line starting with `prefix`, waiting up to `ms` for it (null if none came). */
+  async line(prefix: string, ms: number): Promise<string | null> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const found = this.lines.find((l) => l.startsWith(prefix));
+      if (found !== undefined) return found;
+      if (this.exited || Date.now() > deadline) return null;
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 100);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+
+  /** Waits until `pred` holds over the lines printed so far (false on exit or timeout). */
+  async until(pred: (lines: string[]) => boolean, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (!pred(this.lines)) {
+      if (this.exited || Date.now() > deadline) return false;
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 100);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+    return true;
+  }
+
+  errors(): string[] {
+    return this.lines.filter((l) => l.startsWith("ERROR"));
+  }
+
+  describe(): string {
+    return `${this.name}: ${this.lines.slice(-5).join(" | ")}${this.stderr ? ` | stderr ${this.stderr.slice(-500)}` : ""}`;
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (!this.exited) this.proc.kill(sig);
+  }
+
+  kill(): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.proc.once("exit", () => resolve());
+      this.proc.kill("SIGKILL");
+    });
+  }
+}
+
+/**
+ * Reads the whole output topic with KafkaJS's consumer (read_committed, its default) in a fresh
+ * group and returns how often each value was seen; waits for `expected` values, then a moment more
+ * for anything beyond them.
+ */
+export async function readCommitted(
+  bootstrap: string,
+  topic: string,
+  expected: number,
+  ms = 60000,
+): Promise<Map<string, number>> {
+  const kafka: KafkaJSTypes.Kafka = new kafkajs.Kafka({
+    clientId: "eos-verify",
+    brokers: bootstrap.split(","),
+    logLevel: kafkajs.logLevel.NOTHING,
+  });
+  const consumer = kafka.consumer({ groupId: `verify-${topic}-${Date.now()}`, maxWaitTimeInMs: 100 });
+  const seen = new Map<string, number>();
+  let received = 0;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const v = message.value!.toString();
+        seen.set(v, (seen.get(v) ?? 0) + 1);
+        received++;
+      },
+    });
+    const until = Date.now() + ms;
+    while (received < expected && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1000));
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
+}
+
+/** Every `out-<p>-<i>` for i < perPartition exactly once, and nothing else. */
+export function assertExactlyOnce(seen: Map<string, number>, partitions: number, perPartition: number): void {
+  const dupes = [...seen].filter(([, n]) => n > 1);
+  assert.deepEqual(dupes.slice(0, 10), [], `${dupes.length} results more than once`);
+  const missing: string[] = [];
+  for (let p = 0; p < partitions; p++)
+    for (let i = 0; i < perPartition; i++) if (seen.get(`out-${p}-${i}`) !== 1) missing.push(`out-${p}-${i}`);
+  assert.deepEqual(missing.slice(0, 10), [], `${missing.length} results missing`);
+  assert.equal(seen.size, partitions * perPartition, "nothing but the results");
+}
