@@ -218,7 +218,9 @@ export class Cluster {
         const seed = this.seed;
         this.seed = null;
         await seed.disconnect().catch(() => {});
-        if (e instanceof KafkaJSNonRetriableError) bail(e);
+        // Authentication and protocol refusals end the attempt as they are (KafkaJS does not wrap
+        // them); connection failures go on to the next seed.
+        if ((e as { retriable?: boolean }).retriable === false) bail(e as Error);
         throw e;
       }
     });

@@ -404,7 +404,7 @@ export class RecordSender {
   }
 
   private loadMetadata(topics: string[]): Promise<void> {
-    return this.cluster.retrier(async (bail) => {
+    return this.cluster.retrier(async () => {
       try {
         await this.cluster.addTargetTopics(topics);
         for (const topic of topics) {
@@ -414,7 +414,9 @@ export class RecordSender {
         }
       } catch (e) {
         const err = e as Error;
-        if (!isRetriable(err)) bail(err);
+        // Thrown, not bailed: the retrier wraps a non-retriable error (an invalid topic name) in
+        // KafkaJSNonRetriableError, as KafkaJS's producer reports it.
+        if (!isRetriable(err)) throw err;
         if (this.isActive() && !this.cluster.isConnected()) await this.cluster.connect();
         throw err;
       }
