@@ -16,6 +16,7 @@ export const DEBIAN_PACKAGES: Record<string, string> = {
   zstd: "zstd",
   java: "default-jdk-headless",
   mvn: "maven",
+  openssl: "openssl",
 };
 
 /** The full path of `program` on PATH (or itself, if given as an executable path), else null. */
