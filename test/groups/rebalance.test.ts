@@ -1,24 +1,28 @@
 /**
- * One consumer group of KafkaJS processes (test/groups/fixtures/group-worker.cjs) on a 6-partition
- * topic while records keep arriving: three members own two partitions each; a fourth member
+ * One consumer group of processes (test/groups/fixtures/group-worker.cjs) on a 6-partition topic
+ * while records keep arriving, with KafkaJS's consumer and then with Brook's client
+ * (test/support/clients.ts): three members own two partitions each; a fourth member
  * triggers a rebalance; one member killed with SIGKILL loses its partitions to the others once its
  * session times out; every record produced is processed, and a record is processed twice only when
  * it lies at or after the last offset the member that first processed it had committed.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { after, before, describe, it } from "node:test";
+import { after, before, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Kafka, logLevel } from "kafkajs";
 import type { GroupCoordinator } from "../../src/coordinator/group-coordinator.js";
 import { decodeAssignment } from "../../src/protocol/embedded/consumer-protocol.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
+import { type ClientName, describeEachClient } from "../support/clients.js";
 import { sleep, until } from "./support.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 
 const WORKER = fileURLToPath(new URL("./fixtures/group-worker.cjs", import.meta.url));
 const NODE_PATH = fileURLToPath(new URL("../../node_modules", import.meta.url));
+/** tsx's loader, for members that run Brook's client (TypeScript sources). */
+const TSX = import.meta.resolve("tsx");
 const SESSION_MS = 3000;
 const TOPIC = "work";
 const GROUP = "workers";
@@ -41,11 +45,17 @@ class Worker {
   constructor(
     bootstrap: string,
     readonly name: string,
+    client: ClientName,
   ) {
-    this.proc = spawn(process.execPath, [WORKER, bootstrap, GROUP, TOPIC, String(SESSION_MS), "1"], {
-      env: { ...process.env, NODE_PATH },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const brook = client === "Brook";
+    this.proc = spawn(
+      process.execPath,
+      [...(brook ? ["--import", TSX] : []), WORKER, bootstrap, GROUP, TOPIC, String(SESSION_MS), "1"],
+      {
+        env: { ...process.env, NODE_PATH, GROUP_WORKER_CLIENT: brook ? "brook" : "kafkajs" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     this.proc.stdout!.on("data", (d: Buffer) => this.onData(d.toString()));
     this.proc.stderr!.on("data", (d: Buffer) => (this.output += d.toString()));
     this.proc.on("exit", () => (this.exited = true));
@@ -115,7 +125,7 @@ function settled(coordinator: GroupCoordinator, workers: Worker[]): number[][] |
   return out;
 }
 
-describe("a consumer group of KafkaJS processes", () => {
+describeEachClient("a consumer group of processes", (client) => {
   let tb: TestBroker;
   const workers: Worker[] = [];
   before(async () => {
@@ -144,12 +154,13 @@ describe("a consumer group of KafkaJS processes", () => {
 
     const coordinator = tb.broker.component<GroupCoordinator>("groups");
     const generation = () => coordinator.classicGroup(GROUP)!.generationId;
-    for (let i = 0; i < 3; i++) workers.push(new Worker(tb.bootstrap, `w${i}`));
+    for (let i = 0; i < 3; i++) workers.push(new Worker(tb.bootstrap, `w${i}`, client.name));
     const three = (await until(() => settled(coordinator, workers), 30000, "three members settled"))!;
     assert.deepEqual(
       three.map((p) => p.length),
       [2, 2, 2],
     );
+    for (const w of workers) assert.match(w.output, new RegExp(`^CLIENT ${client.name.toLowerCase()}$`, "m"));
 
     // Records keep arriving from here on.
     let producing = true;
@@ -160,7 +171,7 @@ describe("a consumer group of KafkaJS processes", () => {
       }
     })();
 
-    workers.push(new Worker(tb.bootstrap, "w3"));
+    workers.push(new Worker(tb.bootstrap, "w3", client.name));
     const four = (await until(
       () => {
         const s = settled(coordinator, workers);
