@@ -225,6 +225,15 @@ export class ClassicDriver implements GroupDriver {
               err.type === "REBALANCE_IN_PROGRESS" ||
               err.type === "ILLEGAL_GENERATION" ||
               err.type === "UNKNOWN_MEMBER_ID";
+            // The membership the (cooperative) partitions were held under is gone: they are lost,
+            // as Java's consumer treats them. Dropped without a commit before joining again, so no
+            // handler carries on under the next generation with records read in this one (its
+            // transactional commits would then pass the coordinator's KIP-447 check).
+            if (
+              (err.type === "ILLEGAL_GENERATION" || err.type === "UNKNOWN_MEMBER_ID") &&
+              allOwned().length > 0
+            )
+              await host.revokePartitions(allOwned(), { commit: false });
             if (!again || immediate >= 3) throw e;
           }
         }
