@@ -14,7 +14,12 @@
  */
 import assert from "node:assert/strict";
 import { after, afterEach, describe, it } from "node:test";
-import { type Admin as KafkaJSAdmin, Kafka as KafkaJS, logLevel as kafkajsLogLevel } from "kafkajs";
+import {
+  type Consumer,
+  type Admin as KafkaJSAdmin,
+  Kafka as KafkaJS,
+  logLevel as kafkajsLogLevel,
+} from "kafkajs";
 import {
   CompressionTypes,
   Kafka,
@@ -81,7 +86,16 @@ describe("seed producer and admin samples with Brook's client", () => {
     out = new ConsoleCapture().start();
     return tb;
   }
-  afterEach(() => out?.stop());
+  /** KafkaJS consumers a test started: stopped after it even when it fails (they keep the process alive). */
+  const consumers: Consumer[] = [];
+  const started = (c: Consumer) => {
+    consumers.push(c);
+    return c;
+  };
+  afterEach(async () => {
+    out?.stop();
+    await Promise.allSettled(consumers.splice(0).map((c) => c.disconnect()));
+  });
   after(async () => {
     for (const b of brokers) await b.close();
   });
@@ -225,7 +239,7 @@ describe("seed producer and admin samples with Brook's client", () => {
 
     // billing-service.js: a KafkaJS consumer (Brook's consumer comes later), Brook's producer.
     const consumerKafka = new KafkaJS({ brokers: [tb.bootstrap], logLevel: kafkajsLogLevel.NOTHING });
-    const consumer = consumerKafka.consumer({ groupId: "billing-service", maxWaitTimeInMs: 100 });
+    const consumer = started(consumerKafka.consumer({ groupId: "billing-service", maxWaitTimeInMs: 100 }));
     const billingProducer = kafka.producer();
     await billingProducer.connect();
     await consumer.connect();
@@ -564,7 +578,7 @@ describe("seed producer and admin samples with Brook's client", () => {
     };
 
     // Consumer Error Handling: failed messages go to <topic>.dlq with their key, value and headers.
-    const consumer = consumerKafka.consumer({ groupId: "dlq-demo", maxWaitTimeInMs: 100 });
+    const consumer = started(consumerKafka.consumer({ groupId: "dlq-demo", maxWaitTimeInMs: 100 }));
     await consumer.connect();
     await consumer.subscribe({ topic: "payments", fromBeginning: true });
     await consumer.run({
@@ -665,7 +679,9 @@ describe("seed producer and admin samples with Brook's client", () => {
         ],
       });
     }
-    const inventoryConsumer = consumerKafka.consumer({ groupId: "inventory-service", maxWaitTimeInMs: 100 });
+    const inventoryConsumer = started(
+      consumerKafka.consumer({ groupId: "inventory-service", maxWaitTimeInMs: 100 }),
+    );
     await inventoryConsumer.connect();
     // fromBeginning: the order below may be produced before the group's first fetch.
     await inventoryConsumer.subscribe({ topic: "orders", fromBeginning: true });
