@@ -1,24 +1,32 @@
 /**
- * Every consumer-group code sample of the seed articles (../shared/seeds/*.txt), run with KafkaJS
- * 2.2.4 against Brook. The sample code is copied as written; only the broker address differs (the
- * samples use localhost:9092) and the helpers the articles leave to the reader (processOrder,
- * processUserEvent, ...) are defined here. Each test checks what the sample is meant to do.
+ * Every consumer-group code sample of the seed articles (../shared/seeds/*.txt), run against Brook
+ * once with KafkaJS 2.2.4 and once with Brook's client (test/support/clients.ts): the sample code is
+ * copied as written, with `Kafka`, `CompressionTypes` and `logLevel` taken from the client under
+ * test — the only change a user makes is the import. The broker address differs (the samples use
+ * localhost:9092) and the helpers the articles leave to the reader (processOrder,
+ * processUserEvent, ...) are defined here. Each test checks what the sample is meant to do. The
+ * seed-002 program, a CommonJS process of its own, gets the same change: `require("kafkajs")`
+ * becomes Brook's client, loaded through tsx.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, before, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { CompressionTypes, type Consumer, Kafka, logLevel } from "kafkajs";
+import type { Consumer, Kafka as KafkaClient } from "kafkajs";
+import { describeEachClient } from "../support/clients.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
 import { consumerLagOf } from "./fixtures/seed-001-consumer-lag.js";
 import { ConsoleCapture, isMarker, sleep, until, untilConsuming } from "./support.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 
-describe("seed samples with KafkaJS 2.2.4", () => {
+describeEachClient("seed samples", (client) => {
+  // The samples' own names, bound to the client under test.
+  const { Kafka, CompressionTypes, logLevel } = client.module;
+  type Kafka = KafkaClient;
   let tb: TestBroker;
   let brokers: string[];
   const consumers: Consumer[] = [];
@@ -698,11 +706,13 @@ describe("seed samples with KafkaJS 2.2.4", () => {
     const fixture = fileURLToPath(new URL("./fixtures/seed-002-user-service.cjs", import.meta.url));
     const dir = mkdtempSync(join(tmpdir(), "brook-seed-"));
     const script = join(dir, "user-service.cjs");
-    writeFileSync(
-      script,
-      readFileSync(fixture, "utf8").replace(/(["'])localhost:9092\1/, `"${tb.bootstrap}"`),
-    );
-    const child = spawn(process.execPath, [script], {
+    let program = readFileSync(fixture, "utf8").replace(/(["'])localhost:9092\1/, `"${tb.bootstrap}"`);
+    if (client.name === "Brook") {
+      const brookClient = fileURLToPath(new URL("../../src/client/index.ts", import.meta.url));
+      program = program.replace(/require\((["'])kafkajs\1\)/, `require(${JSON.stringify(brookClient)})`);
+    }
+    writeFileSync(script, program);
+    const child = spawn(process.execPath, client.name === "Brook" ? ["--import", "tsx", script] : [script], {
       env: {
         ...process.env,
         NODE_PATH: fileURLToPath(new URL("../../node_modules", import.meta.url)),
