@@ -13,6 +13,9 @@ export interface SaslConfig {
   username?: string;
   password?: string;
   authorizationIdentity?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
   oauthBearerProvider?: () => Promise<OauthbearerProviderResponse & { extensions?: Record<string, string> }>;
   authenticationProvider?: (args: AuthenticationProviderArgs) => Authenticator;
 }
@@ -112,11 +115,39 @@ function oauthbearer(sasl: SaslConfig) {
   });
 }
 
+/**
+ * KafkaJS's `aws` mechanism (SASL "AWS"): one message carrying the identity and the credentials,
+ * NUL-separated; the server's answer carries nothing to check.
+ */
+function aws(sasl: SaslConfig) {
+  return (args: AuthenticationProviderArgs): Authenticator => ({
+    async authenticate() {
+      for (const field of ["authorizationIdentity", "accessKeyId", "secretAccessKey"] as const) {
+        if (!sasl[field]) throw new KafkaJSSASLAuthenticationError(`SASL AWS-IAM: Missing ${field}`);
+      }
+      const payload = Buffer.from(
+        [sasl.authorizationIdentity, sasl.accessKeyId, sasl.secretAccessKey, sasl.sessionToken ?? ""].join(
+          "\0",
+        ),
+        "utf8",
+      );
+      try {
+        await args.saslAuthenticate({ request: { encode: () => payload } });
+      } catch (e) {
+        throw new KafkaJSSASLAuthenticationError(
+          `SASL AWS-IAM authentication failed: ${(e as Error).message}`,
+        );
+      }
+    },
+  });
+}
+
 const BUILT_IN: Record<string, (sasl: SaslConfig) => (args: AuthenticationProviderArgs) => Authenticator> = {
   PLAIN: plain,
   "SCRAM-SHA-256": (s) => scram(s, "sha256"),
   "SCRAM-SHA-512": (s) => scram(s, "sha512"),
   OAUTHBEARER: oauthbearer,
+  AWS: aws,
 };
 
 /** The provider for a config: the user's own, or a built-in one; throws for an unknown mechanism. */
