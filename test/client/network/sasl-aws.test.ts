@@ -114,13 +114,15 @@ describe("SASL AWS mechanism (KafkaJS's `aws`)", () => {
     await tb.close();
   });
 
-  const sasl = {
+  // A fresh object per client: KafkaJS stores its authentication provider on the sasl object it is
+  // given, which another client would then pick up as a custom mechanism.
+  const sasl = () => ({
     mechanism: "aws" as const,
     authorizationIdentity: "AIDAEXAMPLE",
     accessKeyId: "AKIAEXAMPLE",
     secretAccessKey: "secret/key+value",
     sessionToken: "token-123",
-  };
+  });
 
   it("Brook's client sends the same auth bytes as KafkaJS 2.2.4 and then works", async () => {
     const sent = new Map<string, Buffer>();
@@ -129,7 +131,7 @@ describe("SASL AWS mechanism (KafkaJS's `aws`)", () => {
       try {
         const kafka = new c.module.Kafka({
           brokers: [`127.0.0.1:${proxy.port}`],
-          sasl,
+          sasl: sasl(),
           socketFactory: proxy.socketFactory as never,
           logLevel: c.module.logLevel.NOTHING,
         });
@@ -160,7 +162,7 @@ describe("SASL AWS mechanism (KafkaJS's `aws`)", () => {
       try {
         const kafka = new c.module.Kafka({
           brokers: [`127.0.0.1:${proxy.port}`],
-          sasl: { ...sasl, secretAccessKey: "" },
+          sasl: { ...sasl(), secretAccessKey: "" },
           socketFactory: proxy.socketFactory as never,
           logLevel: c.module.logLevel.NOTHING,
           retry: { retries: 0 },
