@@ -75,13 +75,18 @@ export class KafkaJSProtocolError extends KafkaJSError {
   }
 }
 
+export interface KafkaJSOffsetOutOfRangeMetadata {
+  topic: string;
+  partition: number;
+}
+
 export class KafkaJSOffsetOutOfRange extends KafkaJSProtocolError {
   topic: string;
   partition: number;
 
   constructor(
     e: Error | string | ProtocolErrorSource,
-    { topic, partition }: { topic: string; partition: number },
+    { topic, partition }: KafkaJSOffsetOutOfRangeMetadata,
   ) {
     super(e);
     this.topic = topic;
@@ -184,14 +189,24 @@ export class KafkaJSMetadataNotLoaded extends KafkaJSError {
   }
 }
 
+export interface KafkaJSTopicMetadataNotLoadedMetadata {
+  topic: string;
+}
+
 export class KafkaJSTopicMetadataNotLoaded extends KafkaJSMetadataNotLoaded {
   topic: string;
 
-  constructor(e?: ErrorSource, { topic }: { topic?: string } = {}) {
+  constructor(e?: ErrorSource, { topic }: Partial<KafkaJSTopicMetadataNotLoadedMetadata> = {}) {
     super(e);
     this.topic = topic as string;
     this.name = "KafkaJSTopicMetadataNotLoaded";
   }
+}
+
+/** KafkaJS's d.ts types unknownPartitions as partition metadata; its code passes partition numbers. */
+export interface KafkaJSStaleTopicMetadataAssignmentMetadata {
+  topic: string;
+  unknownPartitions: number[];
 }
 
 export class KafkaJSStaleTopicMetadataAssignment extends KafkaJSError {
@@ -201,7 +216,7 @@ export class KafkaJSStaleTopicMetadataAssignment extends KafkaJSError {
 
   constructor(
     e?: ErrorSource,
-    { topic, unknownPartitions }: { topic?: string; unknownPartitions?: number[] } = {},
+    { topic, unknownPartitions }: Partial<KafkaJSStaleTopicMetadataAssignmentMetadata> = {},
   ) {
     super(e);
     this.topic = topic as string;
@@ -226,11 +241,16 @@ export class KafkaJSDeleteGroupsError extends KafkaJSError {
   }
 }
 
+export interface KafkaJSServerDoesNotSupportApiKeyMetadata {
+  apiKey: number;
+  apiName: string;
+}
+
 export class KafkaJSServerDoesNotSupportApiKey extends KafkaJSNonRetriableError {
   apiKey: number;
   apiName: string;
 
-  constructor(e?: ErrorSource, { apiKey, apiName }: { apiKey?: number; apiName?: string } = {}) {
+  constructor(e?: ErrorSource, { apiKey, apiName }: Partial<KafkaJSServerDoesNotSupportApiKeyMetadata> = {}) {
     super(e);
     this.apiKey = apiKey as number;
     this.apiName = apiName as string;

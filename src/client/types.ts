@@ -173,7 +173,7 @@ export interface CoordinatorMetadata {
 }
 
 /** A consumed message from a pre-0.11 message set (magic 0/1): no headers. */
-interface MessageSetEntry {
+export interface MessageSetEntry {
   key: Buffer | null;
   value: Buffer | null;
   timestamp: string;
@@ -184,7 +184,7 @@ interface MessageSetEntry {
 }
 
 /** A consumed message from a record batch (magic 2). */
-interface RecordBatchEntry {
+export interface RecordBatchEntry {
   key: Buffer | null;
   value: Buffer | null;
   timestamp: string;
@@ -269,6 +269,24 @@ export interface ConsumerConfig {
 export interface AssignerCluster {
   findTopicPartitionMetadata(topic: string): PartitionMetadata[];
 }
+
+/**
+ * KafkaJS exports the types of its internal cluster and broker objects; assigners receive the
+ * cluster. Brook's are different objects, so these name what Brook actually provides: an assigner
+ * reads partition metadata from the cluster; a broker connects and disconnects.
+ */
+export type Cluster = AssignerCluster;
+export type Broker = {
+  isConnected(): boolean;
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+};
+export type ConsumerGroup = {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  coordinator: Broker;
+};
 
 export type PartitionAssigner = (config: {
   cluster: AssignerCluster;
