@@ -22,17 +22,22 @@ import { KafkaJSNonRetriableError, KafkaJSServerDoesNotSupportApiKey, protocolEr
 import { saltedPassword, randomSalt, SCRAM_MECHANISMS, scramMechanismName } from "./scram.js";
 import {
   type AdminContext,
-  brokersForResources,
+  alterResourceConfigs,
+  controllerRetry,
   groupByAsync,
   isConnectionFailure,
   isStaleMetadata,
   LATEST_OFFSET,
   listOffsets,
   READ_UNCOMMITTED,
+  throwFirstError,
+  throwPartitionErrors,
   topicLayout,
+  withAnyBroker,
   withCoordinator,
   withRetries,
 } from "./support.js";
+import { checkTopic } from "./validation.js";
 import type {
   AlterConfigOperation,
   AlterConfigResponse,
@@ -106,44 +111,23 @@ export function createExtras(ctx: AdminContext, deps: ExtrasDependencies) {
         }
       }
     }
-    return withRetries(
+    return alterResourceConfigs(
       ctx,
-      async () => {
-        const groups = await brokersForResources(ctx, resources);
-        const responses = await Promise.all(
-          [...groups].map(async ([broker, rs]) => {
-            const response = await broker.request(IncrementalAlterConfigs, {
-              resources: rs.map((r) => ({
-                resourceType: r.type,
-                resourceName: r.name,
-                configs: r.configEntries.map((e) => ({
-                  name: e.name,
-                  configOperation: CONFIG_OPERATIONS[e.operation],
-                  value: e.operation === "DELETE" ? null : (e.value ?? null),
-                })),
-              })),
-              validateOnly,
-            });
-            const failed = response.responses.find((r) => r.errorCode !== 0);
-            if (failed) throw protocolError(failed.errorCode, failed.errorMessage);
-            return response;
-          }),
-        );
-        return {
-          resources: responses.flatMap((response) =>
-            response.responses.map((r) => ({
-              errorCode: r.errorCode,
-              errorMessage: r.errorMessage,
-              resourceType: r.resourceType as ConfigResourceTypes,
-              resourceName: r.resourceName,
+      resources,
+      (broker, rs) =>
+        broker.request(IncrementalAlterConfigs, {
+          resources: rs.map((r) => ({
+            resourceType: r.type,
+            resourceName: r.name,
+            configs: r.configEntries.map((e) => ({
+              name: e.name,
+              configOperation: CONFIG_OPERATIONS[e.operation],
+              value: e.operation === "DELETE" ? null : (e.value ?? null),
             })),
-          ),
-          throttleTime: Math.max(0, ...responses.map((r) => r.throttleTimeMs)),
-        };
-      },
-      {
-        retryOn: (e) => isConnectionFailure(e) || (e as { code?: number }).code === ErrorCode.NOT_CONTROLLER,
-      },
+          })),
+          validateOnly,
+        }),
+      "Could not alter configs incrementally",
     );
   }
 
@@ -157,7 +141,7 @@ export function createExtras(ctx: AdminContext, deps: ExtrasDependencies) {
     partitions?: number[];
   }): Promise<void> {
     if (!groupId || typeof groupId !== "string") fail(`Invalid groupId ${groupId}`);
-    if (!topic || typeof topic !== "string") fail(`Invalid topic ${topic}`);
+    checkTopic(topic);
     const ids = partitions ?? (await topicLayout(ctx, topic)).map((p) => p.partition);
     await withCoordinator(ctx, groupId, "GROUP", async (coordinator) => {
       const response = await coordinator.request(OffsetDelete, {
@@ -166,9 +150,7 @@ export function createExtras(ctx: AdminContext, deps: ExtrasDependencies) {
       });
       // GROUP_SUBSCRIBED_TO_TOPIC (members still consume it), GROUP_ID_NOT_FOUND, ...
       if (response.errorCode !== 0) throw protocolError(response.errorCode);
-      for (const t of response.topics) {
-        for (const p of t.partitions) if (p.errorCode !== 0) throw protocolError(p.errorCode);
-      }
+      throwPartitionErrors(response.topics);
     });
   }
 
@@ -284,7 +266,7 @@ export function createExtras(ctx: AdminContext, deps: ExtrasDependencies) {
     topic: string;
     partitions?: number[];
   }): Promise<PartitionProducers[]> {
-    if (!topic || typeof topic !== "string") fail(`Invalid topic ${topic}`);
+    checkTopic(topic);
     return withRetries(
       ctx,
       async () => {
@@ -372,22 +354,16 @@ export function createExtras(ctx: AdminContext, deps: ExtrasDependencies) {
           fail(`Quota ${op.key}: a number value (or remove: true) is needed`);
       }
     }
-    await withRetries(
-      ctx,
-      async () => {
-        const broker = await cluster.anyBroker();
-        const response = await broker.request(AlterClientQuotas, {
-          entries: entries.map((e) => ({
-            entity: e.entity.map((c) => ({ entityType: c.entityType, entityName: c.entityName })),
-            ops: e.ops.map((op) => ({ key: op.key, value: op.value ?? 0, remove: !!op.remove })),
-          })),
-          validateOnly,
-        });
-        const failed = response.entries.find((e) => e.errorCode !== 0);
-        if (failed) throw protocolError(failed.errorCode, failed.errorMessage);
-      },
-      { retryOn: isConnectionFailure },
-    );
+    await withAnyBroker(ctx, async (broker) => {
+      const response = await broker.request(AlterClientQuotas, {
+        entries: entries.map((e) => ({
+          entity: e.entity.map((c) => ({ entityType: c.entityType, entityName: c.entityName })),
+          ops: e.ops.map((op) => ({ key: op.key, value: op.value ?? 0, remove: !!op.remove })),
+        })),
+        validateOnly,
+      });
+      throwFirstError(response.entries);
+    });
   }
 
   async function describeClientQuotas({
@@ -400,51 +376,41 @@ export function createExtras(ctx: AdminContext, deps: ExtrasDependencies) {
     for (const c of components) {
       if (!(c?.matchType in QUOTA_MATCH_TYPES)) fail(`Invalid quota filter component ${JSON.stringify(c)}`);
     }
-    return withRetries(
-      ctx,
-      async () => {
-        const broker = await cluster.anyBroker();
-        const response = await broker.request(DescribeClientQuotas, {
-          components: components.map((c) => ({
-            entityType: c.entityType,
-            matchType: QUOTA_MATCH_TYPES[c.matchType],
-            match: c.matchType === "EXACT" ? (c.match ?? null) : null,
-          })),
-          strict,
-        });
-        if (response.errorCode !== 0) throw protocolError(response.errorCode, response.errorMessage);
-        return (response.entries ?? []).map((e) => ({
-          entity: e.entity.map((c) => ({ entityType: c.entityType, entityName: c.entityName })),
-          values: Object.fromEntries(e.values.map((v) => [v.key, v.value])),
-        }));
-      },
-      { retryOn: isConnectionFailure },
-    );
+    return withAnyBroker(ctx, async (broker) => {
+      const response = await broker.request(DescribeClientQuotas, {
+        components: components.map((c) => ({
+          entityType: c.entityType,
+          matchType: QUOTA_MATCH_TYPES[c.matchType],
+          match: c.matchType === "EXACT" ? (c.match ?? null) : null,
+        })),
+        strict,
+      });
+      if (response.errorCode !== 0) throw protocolError(response.errorCode, response.errorMessage);
+      return (response.entries ?? []).map((e) => ({
+        entity: e.entity.map((c) => ({ entityType: c.entityType, entityName: c.entityName })),
+        values: Object.fromEntries(e.values.map((v) => [v.key, v.value])),
+      }));
+    });
   }
 
   async function describeUserScramCredentials(users?: string[]): Promise<UserScramCredentials[]> {
-    return withRetries(
-      ctx,
-      async () => {
-        const broker = await cluster.anyBroker();
-        const response = await broker.request(DescribeUserScramCredentials, {
-          users: users && users.length > 0 ? users.map((name) => ({ name })) : null,
-        });
-        if (response.errorCode !== 0) throw protocolError(response.errorCode, response.errorMessage);
-        return response.results.map((r) => {
-          // RESOURCE_NOT_FOUND for a user asked for by name that has no credentials.
-          if (r.errorCode !== 0) throw protocolError(r.errorCode, r.errorMessage);
-          return {
-            user: r.user,
-            credentials: r.credentialInfos.map((c) => ({
-              mechanism: scramMechanismName(c.mechanism),
-              iterations: c.iterations,
-            })),
-          };
-        });
-      },
-      { retryOn: isConnectionFailure },
-    );
+    return withAnyBroker(ctx, async (broker) => {
+      const response = await broker.request(DescribeUserScramCredentials, {
+        users: users && users.length > 0 ? users.map((name) => ({ name })) : null,
+      });
+      if (response.errorCode !== 0) throw protocolError(response.errorCode, response.errorMessage);
+      return response.results.map((r) => {
+        // RESOURCE_NOT_FOUND for a user asked for by name that has no credentials.
+        if (r.errorCode !== 0) throw protocolError(r.errorCode, r.errorMessage);
+        return {
+          user: r.user,
+          credentials: r.credentialInfos.map((c) => ({
+            mechanism: scramMechanismName(c.mechanism),
+            iterations: c.iterations,
+          })),
+        };
+      });
+    });
   }
 
   /** Passwords never leave the client: only the salted password (SCRAM's Hi) is sent, as Java does. */
@@ -481,12 +447,9 @@ export function createExtras(ctx: AdminContext, deps: ExtrasDependencies) {
           deletions: deletions.map((d) => ({ name: d.user, mechanism: SCRAM_MECHANISMS[d.mechanism] })),
           upsertions: prepared,
         });
-        const failed = response.results.find((r) => r.errorCode !== 0);
-        if (failed) throw protocolError(failed.errorCode, failed.errorMessage);
+        throwFirstError(response.results);
       },
-      {
-        retryOn: (e) => isConnectionFailure(e) || (e as { code?: number }).code === ErrorCode.NOT_CONTROLLER,
-      },
+      controllerRetry(ctx, "Could not alter SCRAM credentials"),
     );
   }
 

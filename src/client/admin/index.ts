@@ -66,7 +66,8 @@ import {
 } from "./validation.js";
 import {
   type AdminContext,
-  brokersForResources,
+  alterResourceConfigs,
+  controllerRetry,
   EARLIEST_OFFSET,
   fetchMetadataSettled,
   groupByAsync,
@@ -76,9 +77,14 @@ import {
   isStaleMetadata,
   LATEST_OFFSET,
   listOffsets,
+  maxThrottleTime,
   READ_COMMITTED,
+  requestByResourceBroker,
   sleep,
+  throwFirstError,
+  throwPartitionErrors,
   topicLayout,
+  withController,
   withCoordinator,
   withRetries,
 } from "./support.js";
@@ -127,6 +133,17 @@ const NO_CONTROLLER_ID = -1;
 const byName = (a: { name: string | null }, b: { name: string | null }) =>
   (a.name ?? "").localeCompare(b.name ?? "");
 
+/** An ACL filter as DescribeAcls and DeleteAcls both carry it; absent strings match anything. */
+const aclFilterFields = (f: AclFilter) => ({
+  resourceTypeFilter: f.resourceType,
+  resourceNameFilter: f.resourceName ?? null,
+  patternTypeFilter: f.resourcePatternType,
+  principalFilter: f.principal ?? null,
+  hostFilter: f.host ?? null,
+  operation: f.operation,
+  permissionType: f.permissionType,
+});
+
 export function createAdmin({
   cluster,
   logger: rootLogger,
@@ -137,13 +154,6 @@ export function createAdmin({
   const logger = rootLogger.namespace("Admin");
   const emitter = instrumentationEmitter ?? new InstrumentationEmitter();
   const ctx: AdminContext = { cluster, logger, retrier: createRetry(retry), allowAutoTopicCreation };
-
-  /** NOT_CONTROLLER means the controller moved: find it again and retry, as KafkaJS does. */
-  const controllerRetry = (warning: string) => ({
-    retryOn: (e: unknown) => hasCode(e, ErrorCode.NOT_CONTROLLER) || isConnectionFailure(e),
-    beforeRetry: () => cluster.refreshMetadata(),
-    warning,
-  });
 
   // -------------------------------------------------------------------------------------------
   // Connection
@@ -211,41 +221,36 @@ export function createAdmin({
     checkTopicConfigs(topics);
     checkConfigEntries(topics);
 
-    return withRetries(
-      ctx,
-      async () => {
-        const broker = await cluster.controller();
-        const response = await broker.request(CreateTopics, {
-          topics: topics.map((t) => ({
-            name: t.topic,
-            numPartitions: t.numPartitions ?? -1,
-            replicationFactor: t.replicationFactor ?? -1,
-            assignments: (t.replicaAssignment ?? []).map((a) => ({
-              partitionIndex: a.partition,
-              brokerIds: a.replicas,
-            })),
-            configs: (t.configEntries ?? []).map((c) => ({ name: c.name, value: c.value })),
+    return withController(ctx, "Could not create topics", async (broker) => {
+      const response = await broker.request(CreateTopics, {
+        topics: topics.map((t) => ({
+          name: t.topic,
+          numPartitions: t.numPartitions ?? -1,
+          replicationFactor: t.replicationFactor ?? -1,
+          assignments: (t.replicaAssignment ?? []).map((a) => ({
+            partitionIndex: a.partition,
+            brokerIds: a.replicas,
           })),
-          timeoutMs: timeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
-          validateOnly: !!validateOnly,
-        });
-        const failed = response.topics.filter((t) => t.errorCode !== 0).sort(byName);
-        const created = response.topics.filter((t) => t.errorCode === 0).map((t) => t.name);
-        // validateOnly creates nothing, so there are no leaders to wait for (KafkaJS waits anyway and
-        // fails with UNKNOWN_TOPIC_OR_PARTITION).
-        if (shouldWait && !validateOnly && created.length > 0) {
-          await waitForLeaders(created, timeout ?? DEFAULT_LEADER_WAIT_MS);
-        }
-        if (failed.length === 0) return true;
-        // Only "already exists" errors: KafkaJS's answer is false rather than an error.
-        if (failed.every((t) => t.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS)) return false;
-        throw new KafkaJSAggregateError(
-          "Topic creation errors",
-          failed.map((t) => new KafkaJSCreateTopicError(protocolError(t.errorCode, t.errorMessage), t.name)),
-        );
-      },
-      controllerRetry("Could not create topics"),
-    );
+          configs: (t.configEntries ?? []).map((c) => ({ name: c.name, value: c.value })),
+        })),
+        timeoutMs: timeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        validateOnly: !!validateOnly,
+      });
+      const failed = response.topics.filter((t) => t.errorCode !== 0).sort(byName);
+      const created = response.topics.filter((t) => t.errorCode === 0).map((t) => t.name);
+      // validateOnly creates nothing, so there are no leaders to wait for (KafkaJS waits anyway and
+      // fails with UNKNOWN_TOPIC_OR_PARTITION).
+      if (shouldWait && !validateOnly && created.length > 0) {
+        await waitForLeaders(created, timeout ?? DEFAULT_LEADER_WAIT_MS);
+      }
+      if (failed.length === 0) return true;
+      // Only "already exists" errors: KafkaJS's answer is false rather than an error.
+      if (failed.every((t) => t.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS)) return false;
+      throw new KafkaJSAggregateError(
+        "Topic creation errors",
+        failed.map((t) => new KafkaJSCreateTopicError(protocolError(t.errorCode, t.errorMessage), t.name)),
+      );
+    });
   }
 
   async function createPartitions({
@@ -258,28 +263,23 @@ export function createAdmin({
     topicPartitions: ITopicPartitionConfig[];
   }): Promise<boolean> {
     checkTopicPartitions(topicPartitions);
-    return withRetries(
-      ctx,
-      async () => {
-        const broker = await cluster.controller();
-        const response = await broker.request(CreatePartitions, {
-          topics: topicPartitions.map(({ topic, count, assignments }) => ({
-            name: topic,
-            count,
-            // KafkaJS sends an empty list as null: "let the controller place the new partitions".
-            assignments:
-              assignments && assignments.length > 0 ? assignments.map((brokerIds) => ({ brokerIds })) : null,
-          })),
-          timeoutMs: timeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
-          validateOnly: !!validateOnly,
-        });
-        const failed = response.results.filter((r) => r.errorCode !== 0).sort(byName);
-        if (failed.length > 0) throw protocolError(failed[0]!.errorCode, failed[0]!.errorMessage);
-        // KafkaJS resolves to undefined although its d.ts promises a boolean; Brook keeps the promise.
-        return true;
-      },
-      controllerRetry("Could not create partitions"),
-    );
+    return withController(ctx, "Could not create partitions", async (broker) => {
+      const response = await broker.request(CreatePartitions, {
+        topics: topicPartitions.map(({ topic, count, assignments }) => ({
+          name: topic,
+          count,
+          // KafkaJS sends an empty list as null: "let the controller place the new partitions".
+          assignments:
+            assignments && assignments.length > 0 ? assignments.map((brokerIds) => ({ brokerIds })) : null,
+        })),
+        timeoutMs: timeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        validateOnly: !!validateOnly,
+      });
+      const failed = response.results.filter((r) => r.errorCode !== 0).sort(byName);
+      if (failed.length > 0) throw protocolError(failed[0]!.errorCode, failed[0]!.errorMessage);
+      // KafkaJS resolves to undefined although its d.ts promises a boolean; Brook keeps the promise.
+      return true;
+    });
   }
 
   async function deleteTopics({ topics, timeout }: { topics: string[]; timeout?: number }): Promise<void> {
@@ -425,9 +425,7 @@ export function createAdmin({
       const group = version >= 8 ? response.groups[0] : response;
       if (!group) throw protocolError(ErrorCode.UNKNOWN_SERVER_ERROR, "no group in OffsetFetch response");
       if (group.errorCode !== 0) throw protocolError(group.errorCode);
-      for (const t of group.topics) {
-        for (const p of t.partitions) if (p.errorCode !== 0) throw protocolError(p.errorCode);
-      }
+      throwPartitionErrors(group.topics);
       return group.topics.map((t) => ({
         topic: t.name,
         partitions: t.partitions.map((p) => ({
@@ -527,9 +525,7 @@ export function createAdmin({
           },
         ],
       });
-      for (const t of response.topics) {
-        for (const p of t.partitions) if (p.errorCode !== 0) throw protocolError(p.errorCode);
-      }
+      throwPartitionErrors(response.topics);
     });
   }
 
@@ -565,10 +561,11 @@ export function createAdmin({
     return withRetries(
       ctx,
       async () => {
-        const groups = await brokersForResources(ctx, resources);
-        const responses = await Promise.all(
-          [...groups].map(async ([broker, rs]) => {
-            const response = await broker.request(DescribeConfigs, {
+        const responses = await requestByResourceBroker(
+          ctx,
+          resources,
+          (broker, rs) =>
+            broker.request(DescribeConfigs, {
               resources: rs.map((r) => ({
                 resourceType: r.type,
                 resourceName: r.name,
@@ -577,11 +574,8 @@ export function createAdmin({
               })),
               includeSynonyms: !!includeSynonyms,
               includeDocumentation: false,
-            });
-            const failed = response.results.find((r) => r.errorCode !== 0);
-            if (failed) throw protocolError(failed.errorCode, failed.errorMessage);
-            return response;
-          }),
+            }),
+          (response) => response.results,
         );
         return {
           resources: responses.flatMap((response) =>
@@ -605,10 +599,10 @@ export function createAdmin({
               })),
             })),
           ),
-          throttleTime: Math.max(0, ...responses.map((r) => r.throttleTimeMs)),
+          throttleTime: maxThrottleTime(responses),
         };
       },
-      controllerRetry("Could not describe configs"),
+      controllerRetry(ctx, "Could not describe configs"),
     );
   }
 
@@ -621,38 +615,19 @@ export function createAdmin({
   }): Promise<AlterConfigResponse> {
     checkConfigResources(resources);
     checkResourceConfigEntries(resources as unknown as Array<Record<string, unknown>>);
-    return withRetries(
+    return alterResourceConfigs(
       ctx,
-      async () => {
-        const groups = await brokersForResources(ctx, resources);
-        const responses = await Promise.all(
-          [...groups].map(async ([broker, rs]) => {
-            const response = await broker.request(AlterConfigs, {
-              resources: rs.map((r) => ({
-                resourceType: r.type,
-                resourceName: r.name,
-                configs: r.configEntries.map((c) => ({ name: c.name, value: c.value })),
-              })),
-              validateOnly: !!validateOnly,
-            });
-            const failed = response.responses.find((r) => r.errorCode !== 0);
-            if (failed) throw protocolError(failed.errorCode, failed.errorMessage);
-            return response;
-          }),
-        );
-        return {
-          resources: responses.flatMap((response) =>
-            response.responses.map((r) => ({
-              errorCode: r.errorCode,
-              errorMessage: r.errorMessage,
-              resourceType: r.resourceType as ConfigResourceTypes,
-              resourceName: r.resourceName,
-            })),
-          ),
-          throttleTime: Math.max(0, ...responses.map((r) => r.throttleTimeMs)),
-        };
-      },
-      controllerRetry("Could not alter configs"),
+      resources,
+      (broker, rs) =>
+        broker.request(AlterConfigs, {
+          resources: rs.map((r) => ({
+            resourceType: r.type,
+            resourceName: r.name,
+            configs: r.configEntries.map((c) => ({ name: c.name, value: c.value })),
+          })),
+          validateOnly: !!validateOnly,
+        }),
+      "Could not alter configs",
     );
   }
 
@@ -849,112 +824,75 @@ export function createAdmin({
 
   async function createAcls({ acl }: { acl: AclEntry[] }): Promise<boolean> {
     checkAclEntries(acl);
-    return withRetries(
-      ctx,
-      async () => {
-        const broker = await cluster.controller();
-        const response = await broker.request(CreateAcls, {
-          creations: acl.map((a) => ({
-            resourceType: a.resourceType,
-            resourceName: a.resourceName,
-            resourcePatternType: a.resourcePatternType,
-            principal: a.principal,
-            host: a.host,
-            operation: a.operation,
-            permissionType: a.permissionType,
-          })),
-        });
-        const failed = response.results.find((r) => r.errorCode !== 0);
-        if (failed) throw protocolError(failed.errorCode, failed.errorMessage);
-        return true;
-      },
-      controllerRetry("Could not create ACL"),
-    );
+    return withController(ctx, "Could not create ACL", async (broker) => {
+      const response = await broker.request(CreateAcls, {
+        creations: acl.map((a) => ({
+          resourceType: a.resourceType,
+          resourceName: a.resourceName,
+          resourcePatternType: a.resourcePatternType,
+          principal: a.principal,
+          host: a.host,
+          operation: a.operation,
+          permissionType: a.permissionType,
+        })),
+      });
+      throwFirstError(response.results);
+      return true;
+    });
   }
 
   async function describeAcls(filter: AclFilter): Promise<DescribeAclResponse> {
     checkAclFilter(filter as unknown as Record<string, unknown>);
-    return withRetries(
-      ctx,
-      async () => {
-        const broker = await cluster.controller();
-        const response = await broker.request(DescribeAcls, {
-          resourceTypeFilter: filter.resourceType,
-          resourceNameFilter: filter.resourceName ?? null,
-          patternTypeFilter: filter.resourcePatternType,
-          principalFilter: filter.principal ?? null,
-          hostFilter: filter.host ?? null,
-          operation: filter.operation,
-          permissionType: filter.permissionType,
-        });
-        if (response.errorCode !== 0) throw protocolError(response.errorCode, response.errorMessage);
-        return {
-          // KafkaJS resolves to { resources } only; its d.ts also promises the three fields below.
-          throttleTime: response.throttleTimeMs,
-          errorCode: response.errorCode,
-          errorMessage: response.errorMessage as string,
-          resources: response.resources.map((r) => ({
-            resourceType: r.resourceType as AclEntry["resourceType"],
-            resourceName: r.resourceName,
-            resourcePatternType: r.patternType as AclEntry["resourcePatternType"],
-            acls: r.acls.map((a) => ({
-              principal: a.principal,
-              host: a.host,
-              operation: a.operation as AclEntry["operation"],
-              permissionType: a.permissionType as AclEntry["permissionType"],
-            })),
+    return withController(ctx, "Could not describe ACL", async (broker) => {
+      const response = await broker.request(DescribeAcls, aclFilterFields(filter));
+      if (response.errorCode !== 0) throw protocolError(response.errorCode, response.errorMessage);
+      return {
+        // KafkaJS resolves to { resources } only; its d.ts also promises the three fields below.
+        throttleTime: response.throttleTimeMs,
+        errorCode: response.errorCode,
+        errorMessage: response.errorMessage as string,
+        resources: response.resources.map((r) => ({
+          resourceType: r.resourceType as AclEntry["resourceType"],
+          resourceName: r.resourceName,
+          resourcePatternType: r.patternType as AclEntry["resourcePatternType"],
+          acls: r.acls.map((a) => ({
+            principal: a.principal,
+            host: a.host,
+            operation: a.operation as AclEntry["operation"],
+            permissionType: a.permissionType as AclEntry["permissionType"],
           })),
-        };
-      },
-      controllerRetry("Could not describe ACL"),
-    );
+        })),
+      };
+    });
   }
 
   async function deleteAcls({ filters }: { filters: AclFilter[] }): Promise<DeleteAclResponse> {
     checkAclFilters(filters);
-    return withRetries(
-      ctx,
-      async () => {
-        const broker = await cluster.controller();
-        const response = await broker.request(DeleteAcls, {
-          filters: filters.map((f) => ({
-            resourceTypeFilter: f.resourceType,
-            resourceNameFilter: f.resourceName ?? null,
-            patternTypeFilter: f.resourcePatternType,
-            principalFilter: f.principal ?? null,
-            hostFilter: f.host ?? null,
-            operation: f.operation,
-            permissionType: f.permissionType,
+    return withController(ctx, "Could not delete ACL", async (broker) => {
+      const response = await broker.request(DeleteAcls, {
+        filters: filters.map(aclFilterFields),
+      });
+      throwFirstError(response.filterResults);
+      for (const f of response.filterResults) throwFirstError(f.matchingAcls);
+      return {
+        throttleTime: response.throttleTimeMs,
+        filterResponses: response.filterResults.map((f) => ({
+          errorCode: f.errorCode,
+          errorMessage: f.errorMessage as string,
+          matchingAcls: f.matchingAcls.map((m) => ({
+            errorCode: m.errorCode,
+            errorMessage: m.errorMessage as string,
+            resourceType: m.resourceType as AclEntry["resourceType"],
+            resourceName: m.resourceName,
+            resourcePatternType: m.patternType as AclEntry["resourcePatternType"],
+            principal: m.principal,
+            host: m.host,
+            operation: m.operation as AclEntry["operation"],
+            permissionType: m.permissionType as AclEntry["permissionType"],
           })),
-        });
-        for (const f of response.filterResults) {
-          if (f.errorCode !== 0) throw protocolError(f.errorCode, f.errorMessage);
-        }
-        for (const f of response.filterResults) {
-          const failed = f.matchingAcls.find((m) => m.errorCode !== 0);
-          if (failed) throw protocolError(failed.errorCode, failed.errorMessage);
-        }
-        return {
-          throttleTime: response.throttleTimeMs,
-          filterResponses: response.filterResults.map((f) => ({
-            errorCode: f.errorCode,
-            errorMessage: f.errorMessage as string,
-            matchingAcls: f.matchingAcls.map((m) => ({
-              errorCode: m.errorCode,
-              errorMessage: m.errorMessage as string,
-              resourceType: m.resourceType as AclEntry["resourceType"],
-              resourceName: m.resourceName,
-              resourcePatternType: m.patternType as AclEntry["resourcePatternType"],
-              principal: m.principal,
-              host: m.host,
-              operation: m.operation as AclEntry["operation"],
-              permissionType: m.permissionType as AclEntry["permissionType"],
-            })),
-          })),
-        };
-      },
-      controllerRetry("Could not delete ACL"),
-    );
+        })),
+      };
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -969,44 +907,39 @@ export function createAdmin({
   }): Promise<void> {
     checkTopicConfigs(topics);
     checkReassignments(topics);
-    return withRetries(
-      ctx,
-      async () => {
-        const broker = await cluster.controller();
-        const response = await broker.request(AlterPartitionReassignments, {
-          timeoutMs: timeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
-          topics: topics.map((t) => ({
-            name: t.topic,
-            partitions: t.partitionAssignment.map((p) => ({
-              partitionIndex: p.partition,
-              replicas: p.replicas,
-            })),
+    return withController(ctx, "Could not reassign partitions", async (broker) => {
+      const response = await broker.request(AlterPartitionReassignments, {
+        timeoutMs: timeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        topics: topics.map((t) => ({
+          name: t.topic,
+          partitions: t.partitionAssignment.map((p) => ({
+            partitionIndex: p.partition,
+            replicas: p.replicas,
           })),
-        });
-        if (response.errorCode !== 0) {
-          throw new KafkaJSAlterPartitionReassignmentsError(
-            protocolError(response.errorCode, response.errorMessage),
-          );
-        }
-        const failed = response.responses.flatMap((t) =>
-          t.partitions.filter((p) => p.errorCode !== 0).map((p) => ({ ...p, topic: t.name })),
+        })),
+      });
+      if (response.errorCode !== 0) {
+        throw new KafkaJSAlterPartitionReassignmentsError(
+          protocolError(response.errorCode, response.errorMessage),
         );
-        if (failed.length > 0) {
-          throw new KafkaJSAggregateError(
-            "Errors altering partition reassignments",
-            failed.map(
-              (p) =>
-                new KafkaJSAlterPartitionReassignmentsError(
-                  protocolError(p.errorCode, p.errorMessage),
-                  p.topic,
-                  p.partitionIndex,
-                ),
-            ),
-          );
-        }
-      },
-      controllerRetry("Could not reassign partitions"),
-    );
+      }
+      const failed = response.responses.flatMap((t) =>
+        t.partitions.filter((p) => p.errorCode !== 0).map((p) => ({ ...p, topic: t.name })),
+      );
+      if (failed.length > 0) {
+        throw new KafkaJSAggregateError(
+          "Errors altering partition reassignments",
+          failed.map(
+            (p) =>
+              new KafkaJSAlterPartitionReassignmentsError(
+                protocolError(p.errorCode, p.errorMessage),
+                p.topic,
+                p.partitionIndex,
+              ),
+          ),
+        );
+      }
+    });
   }
 
   async function listPartitionReassignments({
@@ -1017,32 +950,27 @@ export function createAdmin({
     timeout?: number;
   } = {}): Promise<ListPartitionReassignmentsResponse> {
     checkReassignmentQuery(topics);
-    return withRetries(
-      ctx,
-      async () => {
-        const broker = await cluster.controller();
-        const response = await broker.request(ListPartitionReassignments, {
-          timeoutMs: timeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
-          topics: topics ? topics.map((t) => ({ name: t.topic, partitionIndexes: t.partitions })) : null,
-        });
-        if (response.errorCode !== 0) throw protocolError(response.errorCode, response.errorMessage);
-        return {
-          topics: response.topics.map((t) => ({
-            // KafkaJS's objects say name/partition, its d.ts topic/partitionIndex: both are here.
-            name: t.name,
-            topic: t.name,
-            partitions: t.partitions.map((p) => ({
-              partition: p.partitionIndex,
-              partitionIndex: p.partitionIndex,
-              replicas: p.replicas,
-              addingReplicas: p.addingReplicas,
-              removingReplicas: p.removingReplicas,
-            })),
+    return withController(ctx, "Could not list partition reassignments", async (broker) => {
+      const response = await broker.request(ListPartitionReassignments, {
+        timeoutMs: timeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        topics: topics ? topics.map((t) => ({ name: t.topic, partitionIndexes: t.partitions })) : null,
+      });
+      if (response.errorCode !== 0) throw protocolError(response.errorCode, response.errorMessage);
+      return {
+        topics: response.topics.map((t) => ({
+          // KafkaJS's objects say name/partition, its d.ts topic/partitionIndex: both are here.
+          name: t.name,
+          topic: t.name,
+          partitions: t.partitions.map((p) => ({
+            partition: p.partitionIndex,
+            partitionIndex: p.partitionIndex,
+            replicas: p.replicas,
+            addingReplicas: p.addingReplicas,
+            removingReplicas: p.removingReplicas,
           })),
-        };
-      },
-      controllerRetry("Could not list partition reassignments"),
-    );
+        })),
+      };
+    });
   }
 
   const on = createOn(emitter, ADMIN_EVENTS, "admin", logger);

@@ -10,6 +10,7 @@ import { ConfigResourceTypes } from "../enums.js";
 import { KafkaJSConnectionError, protocolError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Retrier } from "../retry.js";
+import type { AlterConfigResponse } from "./types.js";
 
 export type MetadataResponse = ResponseOf<typeof Metadata>;
 
@@ -96,6 +97,42 @@ export function withRetries<T>(
       throw e;
     }
   });
+}
+
+/** NOT_CONTROLLER means the controller moved: find it again and retry, as KafkaJS does. */
+export function controllerRetry(ctx: AdminContext, warning: string): RetryPlan {
+  return {
+    retryOn: (e) => hasCode(e, ErrorCode.NOT_CONTROLLER) || isConnectionFailure(e),
+    beforeRetry: () => ctx.cluster.refreshMetadata(),
+    warning,
+  };
+}
+
+/** Throws the first failed item of a response's per-item results (KafkaJS reports the first). */
+export function throwFirstError(results: Array<{ errorCode: number; errorMessage?: string | null }>): void {
+  const failed = results.find((r) => r.errorCode !== 0);
+  if (failed) throw protocolError(failed.errorCode, failed.errorMessage);
+}
+
+/** Throws the first partition error of a response's topics. */
+export function throwPartitionErrors(topics: Array<{ partitions: Array<{ errorCode: number }> }>): void {
+  for (const t of topics) {
+    for (const p of t.partitions) if (p.errorCode !== 0) throw protocolError(p.errorCode);
+  }
+}
+
+/** Runs `work` against the controller, finding it again when it moved (see controllerRetry). */
+export function withController<T>(
+  ctx: AdminContext,
+  warning: string,
+  work: (controller: Broker) => Promise<T>,
+): Promise<T> {
+  return withRetries(ctx, async () => work(await ctx.cluster.controller()), controllerRetry(ctx, warning));
+}
+
+/** Runs `work` against any broker (one that can forward to the controller), again on a lost connection. */
+export function withAnyBroker<T>(ctx: AdminContext, work: (broker: Broker) => Promise<T>): Promise<T> {
+  return withRetries(ctx, async () => work(await ctx.cluster.anyBroker()), { retryOn: isConnectionFailure });
 }
 
 /**
@@ -229,6 +266,71 @@ export async function brokersForResources<R extends { type: number; name: string
   const controller = await ctx.cluster.controller();
   return groupByAsync(resources, async (r) =>
     isBrokerResource(r.type) ? ctx.cluster.broker(Number(r.name)) : controller,
+  );
+}
+
+/**
+ * Sends `request` to each broker that handles some of the config resources (brokersForResources), in
+ * parallel, and throws the first failed resource of any answer.
+ */
+export async function requestByResourceBroker<R extends { type: number; name: string }, T>(
+  ctx: AdminContext,
+  resources: R[],
+  request: (broker: Broker, resources: R[]) => Promise<T>,
+  resultsOf: (response: T) => Array<{ errorCode: number; errorMessage: string | null }>,
+): Promise<T[]> {
+  const groups = await brokersForResources(ctx, resources);
+  return Promise.all(
+    [...groups].map(async ([broker, rs]) => {
+      const response = await request(broker, rs);
+      throwFirstError(resultsOf(response));
+      return response;
+    }),
+  );
+}
+
+/** The longest throttle of the answers a call merged (0 when none asked to wait). */
+export function maxThrottleTime(responses: Array<{ throttleTimeMs: number }>): number {
+  return Math.max(0, ...responses.map((r) => r.throttleTimeMs));
+}
+
+interface AlterConfigsAnswer {
+  throttleTimeMs: number;
+  responses: Array<{
+    errorCode: number;
+    errorMessage: string | null;
+    resourceType: number;
+    resourceName: string;
+  }>;
+}
+
+/**
+ * alterConfigs and incrementalAlterConfigs: the same routing, retries and answer; only the request
+ * (AlterConfigs or IncrementalAlterConfigs, whose responses have the same fields) differs.
+ */
+export function alterResourceConfigs<R extends { type: number; name: string }>(
+  ctx: AdminContext,
+  resources: R[],
+  request: (broker: Broker, resources: R[]) => Promise<AlterConfigsAnswer>,
+  warning: string,
+): Promise<AlterConfigResponse> {
+  return withRetries(
+    ctx,
+    async () => {
+      const responses = await requestByResourceBroker(ctx, resources, request, (r) => r.responses);
+      return {
+        resources: responses.flatMap((response) =>
+          response.responses.map((r) => ({
+            errorCode: r.errorCode,
+            errorMessage: r.errorMessage,
+            resourceType: r.resourceType as ConfigResourceTypes,
+            resourceName: r.resourceName,
+          })),
+        ),
+        throttleTime: maxThrottleTime(responses),
+      };
+    },
+    controllerRetry(ctx, warning),
   );
 }
 
