@@ -101,6 +101,11 @@ export interface StartApacheKafkaOptions {
   brokers: 1 | 3;
   /** Extra broker configs (server.properties lines), over the defaults below. */
   configs?: Record<string, string>;
+  /**
+   * Configs for single nodes by node id, over `configs` (e.g. `{ 1: { "broker.rack": "r1" } }` for
+   * rack-aware tests). Node ids: 1 for the combined node; 0 for the controller and 1-3 for brokers.
+   */
+  nodeConfigs?: Record<number, Record<string, string>>;
   /** Heap of each JVM in MiB (-Xmx); default 512. */
   heapMb?: number;
   /**
@@ -468,6 +473,7 @@ async function startOnce(opts: StartApacheKafkaOptions, started: number): Promis
       ...s.props,
       "log.dirs": join(dir, "data", `node-${s.nodeId}`),
       ...opts.configs,
+      ...opts.nodeConfigs?.[s.nodeId],
     };
     writeFileSync(file, properties(props));
     configFiles.set(s.nodeId, file);

@@ -42,6 +42,13 @@ export class PartitionState {
   retryAt = 0;
   failures = 0;
   retryTime = 0;
+  /** The preferred read replica the leader named (KIP-392, read-replica.ts), -1 for the leader itself. */
+  readReplica = -1;
+  /** When the preference lapses and the leader is asked again. */
+  readReplicaUntil = 0;
+  /** After a replica failed the partition: fetched from the leader without the rack id until then. */
+  replicaBackoffUntil = 0;
+  replicaBackoffMs = 0;
   /** Woken when the handler finishes a batch (revocation waits for it). */
   idleWaiters: Array<() => void> = [];
 

@@ -3,7 +3,7 @@
  * partitions, the fetch loop, the workers that call eachMessage/eachBatch, and commits. Group
  * membership is the driver's (classic-driver.ts, consumer-driver.ts).
  *
- * Data path: one Fetch in flight per leader broker, for the partitions whose prefetch is not full.
+ * Data path: one Fetch in flight per broker, for the partitions whose prefetch is not full.
  * Each partition keeps up to PREFETCH_BATCHES fetched batches (as bytes: messages are decoded when a
  * worker gets to them) while a worker handles the previous one, so Fetches overlap the handlers, and
  * the total stays under maxBytes. When some partitions of a broker have a full prefetch, the Fetch
@@ -14,6 +14,9 @@
  * Commits: after every batch (KafkaJS's rule) but in the background, coalesced (one OffsetCommit in
  * flight, the next one carries everything resolved meanwhile); awaited before partitions are given
  * up and on stop. Only owned partitions are ever committed.
+ *
+ * A partition is fetched from its leader, or from the preferred read replica the leader named
+ * (KIP-392, with `rackId`; the rules are in read-replica.ts).
  */
 import { ErrorCode } from "../../protocol/error-codes.js";
 import { Fetch, Metadata } from "../../protocol/messages/index.js";
@@ -59,6 +62,14 @@ import {
   STALE_LEADER,
 } from "./offsets.js";
 import { PartitionState, PauseState, partitionKey } from "./partition-state.js";
+import {
+  adoptReadReplica,
+  avoidingReplicas,
+  backOffReplicas,
+  fetchNodeFor,
+  type ReplicaLookup,
+  replicaServed,
+} from "./read-replica.js";
 
 const NO_TOPIC_ID = "00000000-0000-0000-0000-000000000000";
 /** Batches fetched ahead per partition, beyond the one a worker is handling. */
@@ -121,6 +132,16 @@ export class Session implements DriverHost {
   private commitChain: Promise<void> = Promise.resolve();
   private lastCommit = Date.now();
   private readonly retryOptions: Required<Omit<RetryOptions, "restartOnFailure">>;
+  private readonly replicaLookup: ReplicaLookup = {
+    partition: (topic, partition) => {
+      const ps = this.cluster.topicMetadata(topic)?.partitions;
+      if (!ps) return undefined;
+      return ps[partition]?.partitionId === partition
+        ? ps[partition]
+        : ps.find((p) => p.partitionId === partition);
+    },
+    hasBroker: (nodeId) => this.cluster.brokerList().some((b) => b.nodeId === nodeId),
+  };
 
   constructor(opts: SessionOptions) {
     this.opts = opts;
@@ -429,19 +450,19 @@ export class Session implements DriverHost {
         wakeAt = Math.min(wakeAt, s.retryAt);
         continue;
       }
-      let leader: number;
+      let node: number;
       try {
-        leader = this.cluster.leaderFor(s.topic, s.partition);
+        node = fetchNodeFor(this.replicaLookup, s, this.cluster.leaderFor(s.topic, s.partition), now);
       } catch {
         metadataMissing = true;
         continue;
       }
       if (s.buffered.length >= PREFETCH_BATCHES || (s.positionDirty && s.inHandler)) {
-        busyNodes.add(leader);
+        busyNodes.add(node);
         continue;
       }
       if (full) continue;
-      const retryAt = this.nodeRetryAt.get(leader) ?? 0;
+      const retryAt = this.nodeRetryAt.get(node) ?? 0;
       if (retryAt > now) {
         wakeAt = Math.min(wakeAt, retryAt);
         continue;
@@ -450,8 +471,8 @@ export class Session implements DriverHost {
         s.fetchOffset = s.position();
         s.positionDirty = false;
       }
-      let list = byNode.get(leader);
-      if (!list) byNode.set(leader, (list = []));
+      let list = byNode.get(node);
+      if (!list) byNode.set(node, (list = []));
       list.push(s);
     }
     if (metadataMissing) this.refreshMetadata();
@@ -523,8 +544,11 @@ export class Session implements DriverHost {
     this.fetching.add(nodeId);
     const epochs = parts.map((s) => s.epoch);
     const offsets = parts.map((s) => s.fetchOffset);
-    for (const s of parts) s.fetching = true;
     const started = Date.now();
+    // Routed here as their read replica (runFetchSchedule) rather than as their leader.
+    const viaReplica = parts.map((s) => s.readReplica === nodeId);
+    const rackId = parts.some((s) => avoidingReplicas(s, started)) ? "" : this.opts.rackId;
+    for (const s of parts) s.fetching = true;
     this.emitter.emit(CONSUMER_EVENTS.FETCH_START, { nodeId });
     let numberOfBatches = 0;
     const waitMs = busy
@@ -532,7 +556,7 @@ export class Session implements DriverHost {
       : this.opts.maxWaitTimeInMs;
     try {
       const broker = await this.cluster.broker(nodeId);
-      const response = await this.sendFetch(broker, parts, offsets, waitMs);
+      const response = await this.sendFetch(broker, parts, offsets, waitMs, rackId);
       const byTopic = new Map<string, Map<number, number>>();
       parts.forEach((s, i) => {
         let m = byTopic.get(s.topic);
@@ -550,9 +574,23 @@ export class Session implements DriverHost {
           if (i === undefined) continue;
           const s = parts[i]!;
           if (s.epoch !== epochs[i] || s.revoked || this.states.get(s.key) !== s) continue;
-          if (p.errorCode !== ErrorCode.NONE) {
+          if (viaReplica[i]) {
+            if (p.errorCode !== ErrorCode.NONE) {
+              // Whatever the replica's trouble (no longer a replica, behind, out of range there),
+              // the leader decides next; nothing is reset on a replica's word.
+              this.logger.info(
+                `Fetch of ${s.topic}-${s.partition} from read replica ${nodeId} failed (error ${p.errorCode}), fetching from the leader`,
+                { groupId: this.groupId },
+              );
+              backOffReplicas(s, Date.now());
+              continue;
+            }
+            replicaServed(s);
+          } else if (p.errorCode !== ErrorCode.NONE) {
             this.onPartitionError(s, p.errorCode, p.currentLeader);
             continue;
+          } else if (p.preferredReadReplica >= 0 && p.preferredReadReplica !== nodeId) {
+            this.onPreferredReadReplica(s, p.preferredReadReplica);
           }
           s.highWatermark = Number(p.highWatermark);
           s.lastStableOffset = Number(p.lastStableOffset);
@@ -572,7 +610,22 @@ export class Session implements DriverHost {
     } catch (e) {
       const err = e as KafkaJSError;
       this.logger.debug(`Fetch from broker ${nodeId} failed: ${err.message}`, { groupId: this.groupId });
-      if (err.retriable === false && !(err.name === "KafkaJSConnectionError")) {
+      let replicaParts = 0;
+      parts.forEach((s, i) => {
+        if (!viaReplica[i]) return;
+        replicaParts++;
+        backOffReplicas(s, Date.now());
+      });
+      if (replicaParts > 0) {
+        this.logger.info(
+          `Fetch from read replica ${nodeId} failed, fetching from the leaders: ${err.message}`,
+          {
+            groupId: this.groupId,
+          },
+        );
+      }
+      // A replica's failure is never fatal by itself: its partitions go back to their leaders.
+      if (err.retriable === false && err.name !== "KafkaJSConnectionError" && replicaParts < parts.length) {
         this.fail(err);
       } else {
         this.nodeRetryAt.set(nodeId, Date.now() + Math.min(1000, 100 + 100 * this.fetching.size));
@@ -588,7 +641,33 @@ export class Session implements DriverHost {
     }
   }
 
-  private async sendFetch(broker: Broker, parts: PartitionState[], offsets: number[], waitMs: number) {
+  /** The leader named a preferred read replica for the partition (its answer carries no records). */
+  private onPreferredReadReplica(s: PartitionState, nodeId: number): void {
+    // Only a leader names one, so this is a switch (at most once per metadataMaxAge, or after a failure).
+    if (adoptReadReplica(this.replicaLookup, s, nodeId, Date.now(), this.opts.metadataMaxAge)) {
+      this.logger.info(`Fetching ${s.topic}-${s.partition} from its preferred read replica ${nodeId}`, {
+        groupId: this.groupId,
+      });
+      return;
+    }
+    // Not a replica the cached metadata knows of: fetch from the leader meanwhile, and look again.
+    this.logger.debug(
+      `Preferred read replica ${nodeId} of ${s.topic}-${s.partition} unknown, staying on the leader`,
+      {
+        groupId: this.groupId,
+      },
+    );
+    this.cluster.invalidateMetadata();
+    this.refreshMetadata();
+  }
+
+  private async sendFetch(
+    broker: Broker,
+    parts: PartitionState[],
+    offsets: number[],
+    waitMs: number,
+    rackId: string,
+  ) {
     let version = broker.versionOf(Fetch);
     const topicIds = new Map<string, string>();
     for (const s of parts) {
@@ -635,7 +714,7 @@ export class Session implements DriverHost {
           })),
         })),
         forgottenTopicsData: [],
-        rackId: this.opts.rackId,
+        rackId,
       },
       { version, timeout: this.opts.requestTimeout + waitMs },
     );
