@@ -7,79 +7,33 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Admin, Kafka, Producer } from "../../../src/client/index.js";
-import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
-import { checkDelivery, keepProducing, Member, type MemberOptions } from "./members.js";
-import { brookKafka, createTopic, until } from "./support.js";
+import { checkDelivery, coversAll, type Member, MemberTestBed } from "./members.js";
+import { createTopic, until } from "./support.js";
 
 const PARTITIONS = 6;
 
 describe("consumer groups of Brook's client (members in their own processes)", () => {
-  let tb: TestBroker;
-  let kafka: Kafka;
-  let admin: Admin;
-  let producer: Producer;
-  const members: Member[] = [];
+  let bed: MemberTestBed;
 
   before(async () => {
-    tb = await startTestBroker();
-    kafka = brookKafka(tb.bootstrap);
-    admin = kafka.admin();
-    await admin.connect();
-    producer = kafka.producer();
-    await producer.connect();
+    bed = await MemberTestBed.start();
   });
 
-  after(async () => {
-    await Promise.all(members.map((m) => m.kill()));
-    await producer.disconnect();
-    await admin.disconnect();
-    await tb.close();
-  });
-
-  function start(name: string, options: Omit<MemberOptions, "bootstrap">): Member {
-    const m = new Member(name, { bootstrap: tb.bootstrap, ...options });
-    members.push(m);
-    return m;
-  }
-
-  async function highWatermarks(topic: string): Promise<Map<number, number>> {
-    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
-  }
+  after(() => bed?.close());
 
   /** Waits until the given members' latest assignments cover every partition exactly once. */
   async function settled(group: Member[], what: string, ms = 30000): Promise<void> {
-    await until(
-      () => {
-        const all = group.flatMap((m) => m.assignment).sort((a, b) => a - b);
-        return all.length === PARTITIONS && all.every((p, i) => p === i);
-      },
-      ms,
-      what,
-    );
-  }
-
-  async function drained(group: Member[], topic: string): Promise<Map<number, number>> {
-    const hw = await highWatermarks(topic);
-    await until(
-      () =>
-        [...hw].every(
-          ([p, end]) => group.some((m) => (m.processed.get(p) ?? []).includes(end - 1)) || end === 0,
-        ),
-      30000,
-      "every record processed",
-    );
-    return hw;
+    await until(() => coversAll(group, PARTITIONS), ms, what);
   }
 
   it("three members share the partitions; one leaves and hands over its partitions: nothing lost, nothing repeated", {
     timeout: 90_000,
   }, async () => {
     const topic = "share";
-    await createTopic(admin, topic, PARTITIONS);
+    await createTopic(bed.admin, topic, PARTITIONS);
     const base = { groupId: "share-group", topic, client: "brook" as const, sessionTimeout: 6000 };
-    const production = keepProducing((messages) => producer.send({ topic, messages }), PARTITIONS);
-    const group = [start("a", base), start("b", base), start("c", base)];
+    const production = bed.keepProducing(topic, PARTITIONS);
+    const group = [bed.start("a", base), bed.start("b", base), bed.start("c", base)];
     await settled(group, "three members with two partitions each");
     await until(() => group.every((m) => m.assignment.length === 2), 30000, "two partitions each");
     await until(
@@ -103,7 +57,7 @@ describe("consumer groups of Brook's client (members in their own processes)", (
       "the handed-over partitions consumed by the others",
     );
     await production.stop();
-    const hw = await drained(rest, topic);
+    const hw = await bed.drained(rest, topic);
     const duplicates = checkDelivery(group, hw);
     assert.equal(
       duplicates.size,
@@ -117,12 +71,12 @@ describe("consumer groups of Brook's client (members in their own processes)", (
     timeout: 120_000,
   }, async () => {
     const topic = "work";
-    await createTopic(admin, topic, PARTITIONS);
+    await createTopic(bed.admin, topic, PARTITIONS);
     const base = { groupId: "work-group", topic, client: "brook" as const, sessionTimeout: 6000, delayMs: 2 };
-    const production = keepProducing((messages) => producer.send({ topic, messages }), PARTITIONS);
-    const group = [start("w1", base), start("w2", base), start("w3", base)];
+    const production = bed.keepProducing(topic, PARTITIONS);
+    const group = [bed.start("w1", base), bed.start("w2", base), bed.start("w3", base)];
     await settled(group, "three members");
-    const fourth = start("w4", base);
+    const fourth = bed.start("w4", base);
     group.push(fourth);
     await until(() => fourth.assignment.length > 0, 30000, "the fourth member gets partitions");
     await settled(group, "four members");
@@ -134,7 +88,7 @@ describe("consumer groups of Brook's client (members in their own processes)", (
     const survivors = group.filter((m) => m !== victim);
     await settled(survivors, "the survivors own everything after the session timeout", 40000);
     await production.stop();
-    const hw = await drained(survivors, topic);
+    const hw = await bed.drained(survivors, topic);
     const duplicates = checkDelivery(group, hw);
     for (const [partition, offsets] of duplicates) {
       assert.ok(
@@ -154,20 +108,20 @@ describe("consumer groups of Brook's client (members in their own processes)", (
     timeout: 90_000,
   }, async () => {
     const topic = "mixed";
-    await createTopic(admin, topic, PARTITIONS);
+    await createTopic(bed.admin, topic, PARTITIONS);
     const base = { groupId: "mixed-group", topic, sessionTimeout: 6000 };
-    const production = keepProducing((messages) => producer.send({ topic, messages }), PARTITIONS);
+    const production = bed.keepProducing(topic, PARTITIONS);
     const group = [
-      start("brook-1", { ...base, client: "brook" }),
-      start("kafkajs-1", { ...base, client: "kafkajs" }),
-      start("brook-2", { ...base, client: "brook" }),
+      bed.start("brook-1", { ...base, client: "brook" }),
+      bed.start("kafkajs-1", { ...base, client: "kafkajs" }),
+      bed.start("brook-2", { ...base, client: "brook" }),
     ];
     await settled(group, "a mixed group");
     await until(() => group.every((m) => m.assignment.length === 2), 30000, "two partitions each");
     await production.stop();
-    const hw = await drained(group, topic);
+    const hw = await bed.drained(group, topic);
     assert.equal(checkDelivery(group, hw).size, 0);
-    const description = await admin.describeGroups(["mixed-group"]);
+    const description = await bed.admin.describeGroups(["mixed-group"]);
     assert.equal(description.groups[0]!.protocol, "RoundRobinAssigner");
     assert.equal(description.groups[0]!.members.length, 3);
     await Promise.all(group.map((m) => m.kill("SIGTERM")));

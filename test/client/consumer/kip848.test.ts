@@ -9,81 +9,39 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Admin, Kafka, Producer } from "../../../src/client/index.js";
-import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
-import { checkDelivery, keepProducing, Member, type MemberOptions } from "./members.js";
-import { brookKafka, createTopic, until } from "./support.js";
+import { checkDelivery, coversAll, type Member, type MemberOptions, MemberTestBed } from "./members.js";
+import { createTopic, until } from "./support.js";
 
 const PARTITIONS = 6;
 
 describe("KIP-848 consumer group protocol against Brook", () => {
-  let tb: TestBroker;
-  let kafka: Kafka;
-  let admin: Admin;
-  let producer: Producer;
-  const members: Member[] = [];
+  let bed: MemberTestBed;
 
   before(async () => {
-    tb = await startTestBroker({
+    bed = await MemberTestBed.start({
       configs: {
         "group.consumer.session.timeout.ms": "6000",
         "group.consumer.min.session.timeout.ms": "6000",
         "group.consumer.heartbeat.interval.ms": "500",
       },
     });
-    kafka = brookKafka(tb.bootstrap);
-    admin = kafka.admin();
-    await admin.connect();
-    producer = kafka.producer();
-    await producer.connect();
   });
 
-  after(async () => {
-    await Promise.all(members.map((m) => m.kill()));
-    await producer.disconnect();
-    await admin.disconnect();
-    await tb.close();
-  });
+  after(() => bed?.close());
 
-  function start(
-    name: string,
-    options: Omit<MemberOptions, "bootstrap" | "client" | "groupProtocol">,
-  ): Member {
-    const m = new Member(name, {
-      bootstrap: tb.bootstrap,
-      client: "brook",
-      groupProtocol: "consumer",
-      ...options,
-    });
-    members.push(m);
-    return m;
-  }
+  /** A Brook member speaking the KIP-848 protocol. */
+  const start = (name: string, options: Omit<MemberOptions, "bootstrap" | "client" | "groupProtocol">) =>
+    bed.start(name, { client: "brook", groupProtocol: "consumer", ...options });
 
-  const covers = (group: Member[]) => {
-    const all = group.flatMap((m) => m.assignment).sort((a, b) => a - b);
-    return all.length === PARTITIONS && all.every((p, i) => p === i);
-  };
-
-  async function drained(group: Member[], topic: string): Promise<Map<number, number>> {
-    const hw = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
-    await until(
-      () =>
-        [...hw].every(
-          ([p, end]) => end === 0 || group.some((m) => (m.processed.get(p) ?? []).includes(end - 1)),
-        ),
-      30000,
-      "every record processed",
-    );
-    return hw;
-  }
+  const covers = (group: Member[]) => coversAll(group, PARTITIONS);
 
   it("the broker assigns; a second member takes half incrementally; a leaving member hands over cleanly", {
     timeout: 90_000,
   }, async () => {
     const topic = "kip848";
-    await createTopic(admin, topic, PARTITIONS);
+    await createTopic(bed.admin, topic, PARTITIONS);
     const base = { groupId: "kip848-group", topic, sessionTimeout: 6000 };
-    const production = keepProducing((messages) => producer.send({ topic, messages }), PARTITIONS);
+    const production = bed.keepProducing(topic, PARTITIONS);
     const first = start("first", base);
     await until(() => first.assignment.length === PARTITIONS, 30000, "the first member owns all");
     const second = start("second", base);
@@ -104,13 +62,15 @@ describe("KIP-848 consumer group protocol against Brook", () => {
     await second.kill("SIGTERM");
     await until(() => first.assignment.length === PARTITIONS, 20000, "the first owns all again");
     await production.stop();
-    const hw = await drained([first], topic);
+    const hw = await bed.drained([first], topic);
     const duplicates = checkDelivery([first, second], hw);
     assert.equal(duplicates.size, 0, JSON.stringify([...duplicates].map(([p, d]) => [p, [...d]])));
-    const committed = (await admin.fetchOffsets({ groupId: "kip848-group", topics: [topic] }))[0]!.partitions;
+    const committed = (await bed.admin.fetchOffsets({ groupId: "kip848-group", topics: [topic] }))[0]!
+      .partitions;
     await until(
       async () => {
-        const now = (await admin.fetchOffsets({ groupId: "kip848-group", topics: [topic] }))[0]!.partitions;
+        const now = (await bed.admin.fetchOffsets({ groupId: "kip848-group", topics: [topic] }))[0]!
+          .partitions;
         return now.every((p) => Number(p.offset) === hw.get(p.partition));
       },
       10000,
@@ -124,9 +84,9 @@ describe("KIP-848 consumer group protocol against Brook", () => {
     timeout: 90_000,
   }, async () => {
     const topic = "kip848-kill";
-    await createTopic(admin, topic, PARTITIONS);
+    await createTopic(bed.admin, topic, PARTITIONS);
     const base = { groupId: "kip848-kill-group", topic, sessionTimeout: 6000, delayMs: 2 };
-    const production = keepProducing((messages) => producer.send({ topic, messages }), PARTITIONS);
+    const production = bed.keepProducing(topic, PARTITIONS);
     const group = [start("k1", base), start("k2", base), start("k3", base)];
     await until(() => covers(group) && group.every((m) => m.assignment.length === 2), 30000, "three members");
     const victim = group[1]!;
@@ -136,7 +96,7 @@ describe("KIP-848 consumer group protocol against Brook", () => {
     const survivors = [group[0]!, group[2]!];
     await until(() => covers(survivors), 30000, "the survivors own everything");
     await production.stop();
-    const hw = await drained(survivors, topic);
+    const hw = await bed.drained(survivors, topic);
     for (const [partition, offsets] of checkDelivery(group, hw)) {
       assert.ok(orphaned.includes(partition), `partition ${partition} repeated`);
       for (const offset of offsets.keys()) assert.ok(offset >= victim.lastCommit(partition));
@@ -148,7 +108,7 @@ describe("KIP-848 consumer group protocol against Brook", () => {
     timeout: 90_000,
   }, async () => {
     const topic = "kip848-range";
-    await createTopic(admin, topic, 4);
+    await createTopic(bed.admin, topic, 4);
     const base = { groupId: "kip848-range-group", topic, sessionTimeout: 6000, groupRemoteAssignor: "range" };
     const a = start("a", { ...base, groupInstanceId: "a" });
     await until(() => a.assignment.length === 4, 30000, "a owns all");

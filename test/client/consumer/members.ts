@@ -4,6 +4,9 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { Admin, Producer } from "../../../src/client/index.js";
+import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
+import { brookKafka, until } from "./support.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/member.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -151,4 +154,71 @@ export function keepProducing(
       return sent;
     },
   };
+}
+
+/** Whether the members' latest assignments cover partitions 0..partitions-1, each exactly once. */
+export function coversAll(group: Member[], partitions: number): boolean {
+  const all = group.flatMap((m) => m.assignment).sort((a, b) => a - b);
+  return all.length === partitions && all.every((p, i) => p === i);
+}
+
+/**
+ * A Brook broker with a connected admin and producer of Brook's client, for suites whose group
+ * members run in processes against it; close() kills the members before the rest stops.
+ */
+export class MemberTestBed {
+  readonly members: Member[] = [];
+
+  private constructor(
+    readonly broker: TestBroker,
+    readonly admin: Admin,
+    readonly producer: Producer,
+  ) {}
+
+  static async start(brokerOptions?: Parameters<typeof startTestBroker>[0]): Promise<MemberTestBed> {
+    const broker = await startTestBroker(brokerOptions);
+    const kafka = brookKafka(broker.bootstrap);
+    const admin = kafka.admin();
+    await admin.connect();
+    const producer = kafka.producer();
+    await producer.connect();
+    return new MemberTestBed(broker, admin, producer);
+  }
+
+  /** A member process against this broker, killed by close() if the test has not. */
+  start(name: string, options: Omit<MemberOptions, "bootstrap">): Member {
+    const m = new Member(name, { bootstrap: this.broker.bootstrap, ...options });
+    this.members.push(m);
+    return m;
+  }
+
+  /** One record to every partition of `topic` every 20 ms, until stop(). */
+  keepProducing(topic: string, partitions: number): { stop(): Promise<number> } {
+    return keepProducing((messages) => this.producer.send({ topic, messages }), partitions);
+  }
+
+  async highWatermarks(topic: string): Promise<Map<number, number>> {
+    return new Map((await this.admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+  }
+
+  /** Waits until the group processed the last record of every partition; returns the high watermarks. */
+  async drained(group: Member[], topic: string): Promise<Map<number, number>> {
+    const hw = await this.highWatermarks(topic);
+    await until(
+      () =>
+        [...hw].every(
+          ([p, end]) => end === 0 || group.some((m) => (m.processed.get(p) ?? []).includes(end - 1)),
+        ),
+      30000,
+      "every record processed",
+    );
+    return hw;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.members.map((m) => m.kill()));
+    await this.producer.disconnect();
+    await this.admin.disconnect();
+    await this.broker.close();
+  }
 }

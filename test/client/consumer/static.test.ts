@@ -6,70 +6,45 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Admin, Kafka, Producer } from "../../../src/client/index.js";
-import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
-import { checkDelivery, keepProducing, Member, type MemberOptions } from "./members.js";
-import { brookKafka, createTopic, until } from "./support.js";
+import { checkDelivery, coversAll, type Member, MemberTestBed } from "./members.js";
+import { createTopic, until } from "./support.js";
 
 const PARTITIONS = 6;
 const SESSION_MS = 10000;
 
 describe("static membership", () => {
-  let tb: TestBroker;
-  let kafka: Kafka;
-  let admin: Admin;
-  let producer: Producer;
-  const members: Member[] = [];
+  let bed: MemberTestBed;
 
   before(async () => {
-    tb = await startTestBroker();
-    kafka = brookKafka(tb.bootstrap);
-    admin = kafka.admin();
-    await admin.connect();
-    producer = kafka.producer();
-    await producer.connect();
+    bed = await MemberTestBed.start();
   });
 
-  after(async () => {
-    await Promise.all(members.map((m) => m.kill()));
-    await producer.disconnect();
-    await admin.disconnect();
-    await tb.close();
-  });
+  after(() => bed?.close());
 
-  function start(name: string, options: Omit<MemberOptions, "bootstrap">): Member {
-    const m = new Member(name, { bootstrap: tb.bootstrap, ...options });
-    members.push(m);
-    return m;
-  }
-
-  const covers = (group: Member[]) => {
-    const all = group.flatMap((m) => m.assignment).sort((a, b) => a - b);
-    return all.length === PARTITIONS && all.every((p, i) => p === i);
-  };
+  const covers = (group: Member[]) => coversAll(group, PARTITIONS);
 
   it("a member restarted within the session timeout gets its partitions back without a rebalance", {
     timeout: 120_000,
   }, async () => {
     const topic = "static-work";
-    await createTopic(admin, topic, PARTITIONS);
+    await createTopic(bed.admin, topic, PARTITIONS);
     const base = { groupId: "static-group", topic, client: "brook" as const, sessionTimeout: SESSION_MS };
-    const production = keepProducing((messages) => producer.send({ topic, messages }), PARTITIONS);
-    const s1 = start("s1", { ...base, groupInstanceId: "instance-1" });
-    const s2 = start("s2", { ...base, groupInstanceId: "instance-2" });
-    const s3 = start("s3", { ...base, groupInstanceId: "instance-3" });
+    const production = bed.keepProducing(topic, PARTITIONS);
+    const s1 = bed.start("s1", { ...base, groupInstanceId: "instance-1" });
+    const s2 = bed.start("s2", { ...base, groupInstanceId: "instance-2" });
+    const s3 = bed.start("s3", { ...base, groupInstanceId: "instance-3" });
     await until(
       () => covers([s1, s2, s3]) && [s1, s2, s3].every((m) => m.assignment.length === 2),
       30000,
       "three members",
     );
     await until(() => s2.commits.size > 0, 20000, "s2 committed");
-    const before = await admin.describeGroups(["static-group"]);
+    const before = await bed.admin.describeGroups(["static-group"]);
     const joinsBefore = [s1.joins.length, s3.joins.length];
     const s2Partitions = s2.assignment;
 
     await s2.kill("SIGKILL");
-    const restarted = start("s2-again", { ...base, groupInstanceId: "instance-2" });
+    const restarted = bed.start("s2-again", { ...base, groupInstanceId: "instance-2" });
     await until(() => restarted.joins.length > 0, 30000, "the restarted member joined");
     assert.deepEqual(restarted.assignment, s2Partitions, "the same partitions came back");
     await until(
@@ -78,7 +53,7 @@ describe("static membership", () => {
       "the restarted member consumes",
     );
     assert.deepEqual([s1.joins.length, s3.joins.length], joinsBefore, "no rebalance for the others");
-    const afterRestart = await admin.describeGroups(["static-group"]);
+    const afterRestart = await bed.admin.describeGroups(["static-group"]);
     const ids = (d: typeof before) => d.groups[0]!.members.map((m) => m.memberId).sort();
     const oldIds = ids(before);
     const newIds = ids(afterRestart);
@@ -87,13 +62,8 @@ describe("static membership", () => {
     assert.equal(afterRestart.groups[0]!.state, "Stable");
 
     await production.stop();
-    const hw = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
     const live = [s1, restarted, s3];
-    await until(
-      () => [...hw].every(([p, end]) => live.some((m) => (m.processed.get(p) ?? []).includes(end - 1))),
-      30000,
-      "everything processed",
-    );
+    const hw = await bed.drained(live, topic);
     const duplicates = checkDelivery([s1, s2, restarted, s3], hw);
     for (const [partition, offsets] of duplicates) {
       assert.ok(s2Partitions.includes(partition), `partition ${partition} repeated`);
@@ -106,10 +76,10 @@ describe("static membership", () => {
     timeout: 120_000,
   }, async () => {
     const topic = "static-gone";
-    await createTopic(admin, topic, PARTITIONS);
+    await createTopic(bed.admin, topic, PARTITIONS);
     const base = { groupId: "static-gone-group", topic, client: "brook" as const, sessionTimeout: 6000 };
-    const a = start("a", { ...base, groupInstanceId: "a" });
-    const b = start("b", { ...base, groupInstanceId: "b" });
+    const a = bed.start("a", { ...base, groupInstanceId: "a" });
+    const b = bed.start("b", { ...base, groupInstanceId: "b" });
     await until(() => covers([a, b]) && a.assignment.length === 3, 30000, "two members");
     // SIGTERM: a clean disconnect, which for a static member sends no LeaveGroup.
     await b.kill("SIGTERM");
