@@ -11,12 +11,22 @@
  * start before it), control batches are never delivered, and with read_committed a transactional
  * batch is dropped whole when its producer has an aborted transaction open at that point of the log
  * (from the response's abortedTransactions list; an ABORT marker closes it).
+ *
+ * Entries of the formats before v2 (message sets of magic 0 and 1, which a broker returns for data
+ * written in them) are read by the protocol layer's legacy reader when the Fetch answer arrives and
+ * kept as finished messages: such data is rare and old, so it takes no part in the lazy path.
  */
 import { type CompressionCodec, decompress } from "../../protocol/compression/index.js";
 import { ProtocolError } from "../../protocol/errors.js";
 import { ATTR, BATCH, verifyBatchCrc } from "../../protocol/records/batch-header.js";
+import {
+  isLegacyMagic,
+  type LegacyMessage,
+  legacyEntrySize,
+  readLegacyEntry,
+} from "../../protocol/records/legacy-message-set.js";
 import { codecFor, isBuiltinCodec } from "../compression.js";
-import type { IHeaders } from "../types.js";
+import type { IHeaders, MessageSetEntry } from "../types.js";
 
 /** What KafkaJS's record decoder reports about the batch a message came from. */
 export interface BatchContext {
@@ -34,8 +44,8 @@ export interface BatchContext {
   magicByte: number;
 }
 
-/** A consumed message: KafkaJS's KafkaMessage (record batch form) with the extra fields KafkaJS sets. */
-export interface ConsumedMessage {
+/** A consumed message of a record batch: KafkaJS's RecordBatchEntry with the extra fields KafkaJS sets. */
+export interface ConsumedRecord {
   magicByte: number;
   attributes: number;
   timestamp: string;
@@ -47,12 +57,22 @@ export interface ConsumedMessage {
   batchContext: BatchContext;
 }
 
+/** A consumed message of a message set (magic 0/1): KafkaJS's MessageSetEntry with the extra fields KafkaJS sets. */
+export interface ConsumedLegacyMessage extends MessageSetEntry {
+  magicByte: 0 | 1;
+  /** The stored CRC-32 as a signed int32, as KafkaJS reads it. */
+  crc: number;
+}
+
+export type ConsumedMessage = ConsumedRecord | ConsumedLegacyMessage;
+
 /**
  * The records of one accepted batch, still as bytes: decoded into messages only when a worker
  * gets to them, so fetched-ahead data costs its bytes and no objects, and with eachMessage each
  * message object lives only while its handler runs.
  */
-export interface RecordSegment {
+export interface BatchSegment {
+  legacy: null;
   body: Buffer;
   pos: number;
   end: number;
@@ -63,6 +83,14 @@ export interface RecordSegment {
   maxTimestamp: string;
   context: BatchContext;
 }
+
+/** Messages of consecutive legacy entries, already decoded, at or after the fetch offset only. */
+export interface LegacySegment {
+  legacy: ConsumedLegacyMessage[];
+  count: number;
+}
+
+export type RecordSegment = BatchSegment | LegacySegment;
 
 export interface ScannedPartition {
   segments: RecordSegment[];
@@ -201,6 +229,34 @@ export async function scanPartitionRecords(
   }
 
   while (pos + BATCH.LOG_OVERHEAD <= total) {
+    // Both formats have the magic byte at the same place; an entry that ends before it is cut.
+    if (pos + BATCH.MAGIC >= total) break;
+    const magic = records.readInt8(pos + BATCH.MAGIC);
+    if (isLegacyMagic(magic)) {
+      // Cut by the byte limit, as record batches are; fetched whole next time.
+      if (pos + legacyEntrySize(records, pos) > total) break;
+      const entry = await readLegacyEntry(records, pos, { decompress: decompressRecords });
+      hadBatches = true;
+      pos += entry.sizeInBytes;
+      const last = entry.messages[entry.messages.length - 1]!;
+      // The wrapper's offset is the last inner one's; the larger of the two never moves the position back.
+      const entryLast = Math.max(Number(entry.offset), Number(last.offset));
+      if (entryLast < fetchOffset) continue;
+      lastOffset = entryLast;
+      const kept: ConsumedLegacyMessage[] = [];
+      for (const m of entry.messages) if (Number(m.offset) >= fetchOffset) kept.push(toConsumed(m));
+      if (kept.length === 0) continue;
+      if (firstOffset < 0) firstOffset = Number(kept[0]!.offset);
+      count += kept.length;
+      const previous = segments[segments.length - 1];
+      if (previous && previous.legacy !== null) {
+        for (const m of kept) previous.legacy.push(m);
+        previous.count += kept.length;
+      } else {
+        segments.push({ legacy: kept, count: kept.length });
+      }
+      continue;
+    }
     const size = records.readInt32BE(pos + BATCH.LENGTH) + BATCH.LOG_OVERHEAD;
     if (size < BATCH.HEADER_SIZE)
       throw new ProtocolError(
@@ -209,9 +265,8 @@ export async function scanPartitionRecords(
       );
     // Kafka cuts the last batch at the byte limit; what is cut is fetched again next time.
     if (pos + size > total) break;
-    const magic = records.readInt8(pos + BATCH.MAGIC);
     if (magic !== 2)
-      throw new ProtocolError("bad-magic", `record batch magic ${magic} is not supported (need 2)`);
+      throw new ProtocolError("bad-magic", `record batch magic ${magic} is not supported (need 0, 1 or 2)`);
     if (!verifyBatchCrc(records, pos, size))
       throw new ProtocolError("bad-crc", `record batch at byte ${pos} fails its CRC`);
     hadBatches = true;
@@ -272,6 +327,7 @@ export async function scanPartitionRecords(
         ? recordsCount
         : countFrom(body, bodyPos, bodyEnd, recordsCount, baseOffset, fetchOffset);
     segments.push({
+      legacy: null,
       body,
       pos: bodyPos,
       end: bodyEnd,
@@ -299,6 +355,24 @@ export async function scanPartitionRecords(
   return { segments, count, firstOffset, lastOffset, hadBatches, bytes: pos };
 }
 
+/** KafkaJS's form of a message set entry: decimal strings, the CRC as a signed int32. */
+function toConsumed(m: LegacyMessage): ConsumedLegacyMessage {
+  return {
+    offset: String(m.offset),
+    size: m.size,
+    crc: m.crc | 0,
+    magicByte: m.magic,
+    attributes: m.attributes,
+    timestamp: String(m.timestamp),
+    key: m.key,
+    value: m.value,
+  };
+}
+
+function startOf(seg: RecordSegment | undefined): number {
+  return seg !== undefined && seg.legacy === null ? seg.pos : 0;
+}
+
 /**
  * Reads the messages of scanned segments one at a time (eachMessage), or all at once
  * (`readAll`, eachBatch). `offset` is the numeric offset of the message last returned.
@@ -314,7 +388,7 @@ export class RecordCursor {
   constructor(segments: RecordSegment[], fetchOffset: number) {
     this.segments = segments;
     this.from = fetchOffset;
-    this.pos = segments[0]?.pos ?? 0;
+    this.pos = startOf(segments[0]);
   }
 
   next(): ConsumedMessage | null {
@@ -324,8 +398,13 @@ export class RecordCursor {
       if (this.index >= seg.count) {
         this.segment++;
         this.index = 0;
-        this.pos = this.segments[this.segment]?.pos ?? 0;
+        this.pos = startOf(this.segments[this.segment]);
         continue;
+      }
+      if (seg.legacy !== null) {
+        const m = seg.legacy[this.index++]!;
+        this.offset = Number(m.offset);
+        return m;
       }
       const body = seg.body;
       const bodyEnd = seg.end;
