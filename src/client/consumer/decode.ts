@@ -403,7 +403,9 @@ export class RecordCursor {
       }
       if (seg.legacy !== null) {
         const m = seg.legacy[this.index++]!;
-        this.offset = Number(m.offset);
+        const offset = Number(m.offset);
+        if (offset < this.from) continue;
+        this.offset = offset;
         return m;
       }
       const body = seg.body;
