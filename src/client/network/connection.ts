@@ -236,17 +236,22 @@ export class Connection {
         p.timer = setTimeout(() => this.onTimeout(p), item.timeout);
       }
     }
-    // A request without a response (Produce acks=0) is done once the kernel has its bytes; waiting
-    // for that is the backpressure that stops a tight acks=0 loop from queueing without bound.
+    // A request without a response (Produce acks=0) is done at once while the socket keeps up; once
+    // its buffer is past the high-water mark it is done when its bytes reach the kernel. That is the
+    // backpressure that stops a tight acks=0 loop from queueing without bound.
     const flushed = item.resolveNoResponse;
+    let afterFlush: (() => void) | undefined;
+    let ok = true;
+    if (flushed) afterFlush = () => (ok ? undefined : flushed());
     const last = item.chunks.length - 1;
-    if (last === 0) socket.write(item.chunks[0]!, flushed ? () => flushed() : undefined);
+    if (last === 0) ok = socket.write(item.chunks[0]!, afterFlush);
     else {
       socket.cork();
-      for (let i = 0; i <= last; i++)
-        socket.write(item.chunks[i]!, i === last && flushed ? () => flushed() : undefined);
+      for (let i = 0; i < last; i++) socket.write(item.chunks[i]!);
+      ok = socket.write(item.chunks[last]!, afterFlush);
       socket.uncork();
     }
+    if (flushed && ok) flushed();
   }
 
   private onTimeout(p: Pending): void {
