@@ -17,9 +17,10 @@ import {
   apacheKafkaUnavailable,
   startApacheKafka,
 } from "../../support/apache-kafka.js";
-import { assertExactlyOnce, Processor, type ProcessorOptions, readCommitted } from "../eos/processors.js";
+import { assertExactlyOnce, type Processor, readCommitted } from "../eos/processors.js";
+import { fillInput, runKillRounds } from "../eos/support.js";
 import { checkDelivery, keepProducing, Member } from "./members.js";
-import { committedOffsets, sleep, until } from "./support.js";
+import { until } from "./support.js";
 
 const reason = apacheKafkaUnavailable();
 if (reason) console.warn(`SKIP exactly-once and KIP-848 vs Apache Kafka: ${reason}`);
@@ -72,73 +73,25 @@ describe("Brook's consumer in processes against Apache Kafka 4.4 (three brokers)
   it(`exactly-once with a processor SIGKILLed in each of ${ROUNDS} rounds: every result once under read_committed`, {
     timeout: 300_000,
   }, async (t) => {
-    const producer = kafka.producer();
-    await producer.connect();
-    for (let p = 0; p < 3; p++) {
-      await producer.send({
-        topic: "eos-in",
-        acks: -1,
-        messages: Array.from({ length: PER_PARTITION }, (_, i) => ({ partition: p, value: `${p}-${i}` })),
-      });
-    }
-    await producer.disconnect();
-
-    const slot = (i: 0 | 1): Processor => {
-      const options: ProcessorOptions = {
-        bootstrap: cluster.bootstrap,
-        groupId: "eos",
-        input: "eos-in",
-        output: "eos-out",
-        transactionalId: `eos-app-${i}`,
-        sessionTimeout: 3000,
-        chunk: 10,
-        consumerClient: "brook",
-        offsetsBy: i === 0 ? "consumer" : "groupId",
-      };
-      const p = new Processor(`slot${i}`, options);
-      processes.push(p);
-      return p;
-    };
-    const remaining = async () => {
-      const offsets = await committedOffsets(admin, "eos", "eos-in");
-      return [...offsets.values()].reduce((n, o) => n + PER_PARTITION - Math.max(0, o), 0);
-    };
-
-    const first = slot(0);
-    assert.ok(await first.line("TXN ", 90_000), `the first processor commits (${first.describe()})`);
-    const live: [Processor, Processor] = [first, slot(1)];
-    assert.ok(
-      await live[1].until((l) => l.some((x) => x.startsWith("TXN ")), 90_000),
-      `the second processor joined and commits (${live[1].describe()})`,
-    );
-    let killedWithWorkLeft = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-      const i = (round % 2) as 0 | 1;
-      const victim = live[i];
-      const before = victim.commits;
-      await victim.until((l) => l.filter((x) => x.startsWith("TXN ")).length > before, 60_000);
-      await sleep(Math.floor(Math.random() * 300));
-      assert.deepEqual(
-        [...live[0].errors(), ...live[1].errors()],
-        [],
-        live.map((p) => p.describe()).join("\n"),
-      );
-      if ((await remaining()) > 0 && !victim.exited) killedWithWorkLeft++;
-      await victim.kill();
-      live[i] = slot(i);
-    }
-    assert.ok(
-      killedWithWorkLeft >= ROUNDS - 1,
-      `${killedWithWorkLeft} of ${ROUNDS} kills happened mid-stream`,
-    );
-    const deadline = Date.now() + 180_000;
-    while ((await remaining()) > 0) {
-      assert.ok(Date.now() < deadline, `the input is consumed (${await remaining()} left)`);
-      assert.ok(!live[0].exited && !live[1].exited, live.map((p) => p.describe()).join("\n"));
-      await sleep(500);
-    }
-    await Promise.all(live.map((p) => p.kill()));
-    assert.deepEqual([...live[0].errors(), ...live[1].errors()], []);
+    await fillInput(kafka, "eos-in", 3, PER_PARTITION);
+    await runKillRounds({
+      bootstrap: cluster.bootstrap,
+      admin,
+      processes,
+      groupId: "eos",
+      input: "eos-in",
+      output: "eos-out",
+      partitions: 3,
+      perPartition: PER_PARTITION,
+      rounds: ROUNDS,
+      sessionTimeout: 3000,
+      chunk: 10,
+      victim: (round) => (round % 2) as 0 | 1,
+      joinMs: 90_000,
+      roundMs: 60_000,
+      finishMs: 180_000,
+      pollMs: 500,
+    });
     assertExactlyOnce(await readCommitted(cluster.bootstrap, "eos-out", 3 * PER_PARTITION), 3, PER_PARTITION);
     t.diagnostic(`${processes.length} processor processes`);
   });

@@ -12,8 +12,9 @@ import { after, before, describe, it } from "node:test";
 import type { Admin, Kafka } from "../../../src/client/index.js";
 import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
 import { fetchAllRecords } from "../../support/fetch-records.js";
-import { brookKafka, committedOffsets, createTopic, sleep } from "../consumer/support.js";
-import { assertExactlyOnce, Processor, type ProcessorOptions, readCommitted } from "./processors.js";
+import { brookKafka, createTopic } from "../consumer/support.js";
+import { assertExactlyOnce, type Processor, readCommitted } from "./processors.js";
+import { fillInput, runKillRounds } from "./support.js";
 
 const PARTITIONS = 3;
 const PER_PARTITION = 2000;
@@ -50,82 +51,31 @@ describe("exactly-once with Brook's consumer and transactional producer (process
   }, async (t) => {
     await createTopic(admin, "eos-in", PARTITIONS);
     await createTopic(admin, "eos-out", PARTITIONS);
-    const producer = kafka.producer();
-    await producer.connect();
-    for (let p = 0; p < PARTITIONS; p++) {
-      await producer.send({
-        topic: "eos-in",
-        messages: Array.from({ length: PER_PARTITION }, (_, i) => ({ partition: p, value: `${p}-${i}` })),
-      });
-    }
-    await producer.disconnect();
-
-    const slot = (i: 0 | 1): Processor => {
-      const options: ProcessorOptions = {
-        bootstrap: tb.bootstrap,
-        groupId: "eos",
-        input: "eos-in",
-        output: "eos-out",
-        // The same id after a restart: InitProducerId aborts what the killed process left open.
-        transactionalId: `eos-app-${i}`,
-        sessionTimeout: SESSION_MS,
-        chunk: 5,
-        consumerClient: "brook",
-        offsetsBy: i === 0 ? "consumer" : "groupId",
-      };
-      const p = new Processor(`slot${i}`, options);
-      processors.push(p);
-      return p;
-    };
-    const remaining = async () => {
-      const offsets = await committedOffsets(admin, "eos", "eos-in");
-      return [...offsets.values()].reduce((n, o) => n + PER_PARTITION - Math.max(0, o), 0);
-    };
-
-    // One processor alone first, then the second joins while it is in the middle of the input.
-    const first = slot(0);
-    assert.ok(await first.line("TXN ", 30000), `the first processor commits (${first.describe()})`);
-    const live: [Processor, Processor] = [first, slot(1)];
-    assert.ok(
-      await live[1].until((l) => l.some((x) => x.startsWith("TXN ")), 30000),
-      `the second processor joined and commits (${live[1].describe()})`,
-    );
-    assert.ok(
-      await live[0].until((l) => l.filter((x) => x.startsWith("JOIN ")).length >= 2, 10000),
-      "the first processor went through a rebalance",
-    );
-
-    let killedWithWorkLeft = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-      const i = (Math.random() < 0.5 ? 0 : 1) as 0 | 1;
-      const victim = live[i];
-      const before = victim.commits;
-      // A random point of the victim's work: after at least one more transaction of its own.
-      await victim.until((l) => l.filter((x) => x.startsWith("TXN ")).length > before, 30000);
-      await sleep(Math.floor(Math.random() * 300));
-      assert.deepEqual(
-        [...live[0].errors(), ...live[1].errors()],
-        [],
-        live.map((p) => p.describe()).join("\n"),
-      );
-      if ((await remaining()) > 0 && !victim.exited) killedWithWorkLeft++;
-      await victim.kill();
-      live[i] = slot(i);
-    }
-    assert.ok(
-      killedWithWorkLeft >= ROUNDS - 1,
-      `${killedWithWorkLeft} of ${ROUNDS} kills happened mid-stream`,
-    );
-
-    // The last two finish the input.
-    const deadline = Date.now() + 90_000;
-    while ((await remaining()) > 0) {
-      assert.ok(Date.now() < deadline, `the input is consumed (${await remaining()} left)`);
-      assert.ok(!live[0].exited && !live[1].exited, live.map((p) => p.describe()).join("\n"));
-      await sleep(200);
-    }
-    await Promise.all(live.map((p) => p.kill()));
-    assert.deepEqual([...live[0].errors(), ...live[1].errors()], []);
+    await fillInput(kafka, "eos-in", PARTITIONS, PER_PARTITION);
+    await runKillRounds({
+      bootstrap: tb.bootstrap,
+      admin,
+      processes: processors,
+      groupId: "eos",
+      input: "eos-in",
+      output: "eos-out",
+      partitions: PARTITIONS,
+      perPartition: PER_PARTITION,
+      rounds: ROUNDS,
+      sessionTimeout: SESSION_MS,
+      chunk: 5,
+      victim: () => (Math.random() < 0.5 ? 0 : 1),
+      joinMs: 30000,
+      roundMs: 30000,
+      finishMs: 90_000,
+      pollMs: 200,
+      bothCommitted: async ([first]) => {
+        assert.ok(
+          await first.until((l) => l.filter((x) => x.startsWith("JOIN ")).length >= 2, 10000),
+          "the first processor went through a rebalance",
+        );
+      },
+    });
 
     const seen = await readCommitted(tb.bootstrap, "eos-out", PARTITIONS * PER_PARTITION);
     assertExactlyOnce(seen, PARTITIONS, PER_PARTITION);
