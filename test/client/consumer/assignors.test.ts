@@ -8,18 +8,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import {
-  type Admin,
-  AssignerProtocol,
-  type Consumer,
-  type Kafka,
-  logLevel,
-  PartitionAssigners,
-} from "../../../src/client/index.js";
+import { AssignerProtocol, type Consumer, logLevel, PartitionAssigners } from "../../../src/client/index.js";
 import { createLogger } from "../../../src/client/logger.js";
 import { decodeAssignment, encodeSubscription } from "../../../src/protocol/embedded/consumer-protocol.js";
-import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
-import { brookKafka, createTopic, kafkajs, sleep, until } from "./support.js";
+import { ConsumerTestBed, createTopic, kafkajs, sleep, until } from "./support.js";
 
 const logger = createLogger({ level: logLevel.NOTHING });
 
@@ -179,26 +171,16 @@ describe("cooperative-sticky assignor (KIP-429)", () => {
 });
 
 describe("assignors on a Brook broker", () => {
-  let tb: TestBroker;
-  let kafka: Kafka;
-  let admin: Admin;
-  const consumers: Consumer[] = [];
+  let bed: ConsumerTestBed;
 
   before(async () => {
-    tb = await startTestBroker();
-    kafka = brookKafka(tb.bootstrap);
-    admin = kafka.admin();
-    await admin.connect();
+    bed = await ConsumerTestBed.start();
   });
 
-  after(async () => {
-    await Promise.allSettled(consumers.map((c) => c.disconnect()));
-    await admin.disconnect();
-    await tb.close();
-  });
+  after(() => bed?.close());
 
   it("a custom assigner written against KafkaJS's interface, and KafkaJS's own roundRobin, drive Brook's consumer", async () => {
-    await createTopic(admin, "custom", 4);
+    await createTopic(bed.admin, "custom", 4);
     // Everything to the member whose id sorts first; a version and userData of its own.
     const allToFirst = ({
       cluster,
@@ -239,17 +221,18 @@ describe("assignors on a Brook broker", () => {
       },
     });
     const group = "custom-group";
-    const a = kafka.consumer({
+    const a = bed.kafka.consumer({
       groupId: group,
       partitionAssigners: [allToFirst as never],
       maxWaitTimeInMs: 100,
     });
-    const b = kafka.consumer({
+    const b = bed.kafka.consumer({
       groupId: group,
       partitionAssigners: [allToFirst as never],
       maxWaitTimeInMs: 100,
     });
-    consumers.push(a, b);
+    bed.track(a);
+    bed.track(b);
     const assignments = new Map<Consumer, Record<string, number[]>>();
     for (const c of [a, b]) {
       c.on(c.events.GROUP_JOIN, (e) => void assignments.set(c, e.payload.memberAssignment));
@@ -264,16 +247,16 @@ describe("assignors on a Brook broker", () => {
     );
     const counts = [a, b].map((c) => c.assignment().flatMap((t) => t.partitions).length).sort();
     assert.deepEqual(counts, [0, 4]);
-    const description = await admin.describeGroups([group]);
+    const description = await bed.admin.describeGroups([group]);
     assert.equal(description.groups[0]!.protocol, "AllToFirst");
 
     // KafkaJS's own assigner object works as is.
-    const k = kafka.consumer({
+    const k = bed.kafka.consumer({
       groupId: "kafkajs-rr",
       partitionAssigners: [kafkajs.PartitionAssigners.roundRobin as never],
       maxWaitTimeInMs: 100,
     });
-    consumers.push(k);
+    bed.track(k);
     await k.connect();
     await k.subscribe({ topics: ["custom"] });
     await k.run({ eachMessage: async () => {} });
@@ -284,8 +267,8 @@ describe("assignors on a Brook broker", () => {
     timeout: 90_000,
   }, async () => {
     const topic = "coop";
-    await createTopic(admin, topic, 6);
-    const producer = kafka.producer();
+    await createTopic(bed.admin, topic, 6);
+    const producer = bed.kafka.producer();
     await producer.connect();
     let producing = true;
     const production = (async () => {
@@ -303,13 +286,13 @@ describe("assignors on a Brook broker", () => {
     const processedAt = new Map<string, Map<number, number[]>>();
     const assignmentsOf = new Map<string, number[][]>();
     const member = async (name: string) => {
-      const c = kafka.consumer({
+      const c = bed.kafka.consumer({
         groupId: "coop-group",
         partitionAssigners: [PartitionAssigners.cooperativeSticky],
         maxWaitTimeInMs: 100,
         heartbeatInterval: 500,
       });
-      consumers.push(c);
+      bed.track(c);
       processedAt.set(name, new Map());
       assignmentsOf.set(name, []);
       c.on(

@@ -8,48 +8,26 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type * as KafkaJSTypes from "kafkajs";
-import type { Admin, Consumer, Kafka } from "../../../src/client/index.js";
-import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
-import { brookKafka, committedOffsets, createTopic, referenceKafka, sleep, until } from "./support.js";
+import type { Consumer, Kafka } from "../../../src/client/index.js";
+import { ConsumerTestBed, committedOffsets, createTopic, sleep, until } from "./support.js";
 
 describe("consumer control: pause, seek, isolation, restarts", () => {
-  let tb: TestBroker;
-  let kafka: Kafka;
-  let reference: KafkaJSTypes.Kafka;
-  let admin: Admin;
-  const consumers: Array<{ disconnect(): Promise<void> }> = [];
+  let bed: ConsumerTestBed;
   let n = 0;
 
   before(async () => {
-    tb = await startTestBroker();
-    kafka = brookKafka(tb.bootstrap);
-    reference = referenceKafka(tb.bootstrap);
-    admin = kafka.admin();
-    await admin.connect();
+    bed = await ConsumerTestBed.start();
   });
 
-  after(async () => {
-    await Promise.allSettled(consumers.map((c) => c.disconnect()));
-    await admin.disconnect();
-    await tb.close();
-  });
+  after(() => bed?.close());
 
   function consumer(extra: Partial<Parameters<Kafka["consumer"]>[0]> = {}): Consumer {
-    const c = kafka.consumer({ groupId: `control-${++n}`, maxWaitTimeInMs: 100, ...extra });
-    consumers.push(c);
-    return c;
-  }
-
-  async function produce(topic: string, messages: Array<{ partition?: number; value: string }>) {
-    const p = kafka.producer();
-    await p.connect();
-    await p.send({ topic, messages });
-    await p.disconnect();
+    return bed.track(bed.kafka.consumer({ groupId: `control-${++n}`, maxWaitTimeInMs: 100, ...extra }));
   }
 
   it("pause() from eachMessage stops that partition after the current message; resume goes on without gaps", async () => {
-    await createTopic(admin, "pause-1", 2);
-    await produce(
+    await createTopic(bed.admin, "pause-1", 2);
+    await bed.produce(
       "pause-1",
       Array.from({ length: 20 }, (_, i) => ({ partition: i % 2, value: `${i % 2}:${Math.floor(i / 2)}` })),
     );
@@ -82,7 +60,7 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
     // A whole topic paused from outside the handler, then one partition resumed.
     c.pause([{ topic: "pause-1" }]);
     assert.deepEqual(c.paused(), [{ topic: "pause-1", partitions: [0, 1] }]);
-    await produce("pause-1", [
+    await bed.produce("pause-1", [
       { partition: 0, value: "0:late" },
       { partition: 1, value: "1:late" },
     ]);
@@ -98,8 +76,8 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
   });
 
   it("seek: to an offset, to -2 (earliest), and right after run() before anything was fetched", async () => {
-    await createTopic(admin, "seek-1", 1);
-    await produce(
+    await createTopic(bed.admin, "seek-1", 1);
+    await bed.produce(
       "seek-1",
       Array.from({ length: 10 }, (_, i) => ({ value: `v${i}` })),
     );
@@ -113,7 +91,7 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
     await until(() => seen.length === 4, 10000, "offsets 6-9");
     assert.deepEqual(seen, ["6", "7", "8", "9"]);
     await until(
-      async () => (await committedOffsets(admin, "seek-group", "seek-1")).get(0) === 10,
+      async () => (await committedOffsets(bed.admin, "seek-group", "seek-1")).get(0) === 10,
       5000,
       "commit 10",
     );
@@ -132,8 +110,8 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
   });
 
   it("eachBatch sees isStale() after a seek, and resolveOffset decides where the next batch starts", async () => {
-    await createTopic(admin, "seek-2", 1);
-    await produce(
+    await createTopic(bed.admin, "seek-2", 1);
+    await bed.produce(
       "seek-2",
       Array.from({ length: 10 }, (_, i) => ({ value: `v${i}` })),
     );
@@ -171,10 +149,10 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
   });
 
   it("read_committed (the default) hides aborted transactions and control records; read_uncommitted shows the aborted data, as KafkaJS", async () => {
-    await createTopic(admin, "txn-1", 2);
-    const p = kafka.producer({ transactionalId: "control-txn", maxInFlightRequests: 1 });
+    await createTopic(bed.admin, "txn-1", 2);
+    const p = bed.kafka.producer({ transactionalId: "control-txn", maxInFlightRequests: 1 });
     await p.connect();
-    const plain = kafka.producer();
+    const plain = bed.kafka.producer();
     await plain.connect();
     const send = async (values: string[], end: "commit" | "abort") => {
       const t = await p.transaction();
@@ -210,8 +188,8 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
     }
     const committed = ["a1", "a2", "a3", "c1", "c2", "e1", "e2", "plain"];
     assert.deepEqual(await values(consumer(), committed.length), committed);
-    const theirs = reference.consumer({ groupId: `control-ref-${++n}`, maxWaitTimeInMs: 100 });
-    consumers.push(theirs);
+    const theirs = bed.reference.consumer({ groupId: `control-ref-${++n}`, maxWaitTimeInMs: 100 });
+    bed.track(theirs);
     assert.deepEqual(await values(theirs as unknown as Consumer, committed.length), committed);
 
     const all = [...committed, "b1", "b2", "b3", "b4", "d1"].sort();
@@ -221,14 +199,14 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
     const c = consumer();
     const group = `control-${n}`;
     await values(c, committed.length);
-    const ends = await admin.fetchTopicOffsets("txn-1");
-    const offsets = await committedOffsets(admin, group, "txn-1");
+    const ends = await bed.admin.fetchTopicOffsets("txn-1");
+    const offsets = await committedOffsets(bed.admin, group, "txn-1");
     for (const e of ends) assert.equal(offsets.get(e.partition), Number(e.high));
   });
 
   it("a restarted consumer resumes from the last commit: nothing lost, nothing repeated", async () => {
-    await createTopic(admin, "restart-1", 3);
-    await produce(
+    await createTopic(bed.admin, "restart-1", 3);
+    await bed.produce(
       "restart-1",
       Array.from({ length: 30 }, (_, i) => ({ partition: i % 3, value: `first-${i}` })),
     );
@@ -239,7 +217,7 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
     await first.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
     await until(() => seen.length === 30, 10000, "the first 30");
     await first.disconnect();
-    await produce(
+    await bed.produce(
       "restart-1",
       Array.from({ length: 30 }, (_, i) => ({ partition: i % 3, value: `second-${i}` })),
     );
@@ -255,8 +233,8 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
   });
 
   it("a failing message is delivered again after a backoff; the rest of its partition waits, other partitions do not", async () => {
-    await createTopic(admin, "retry-1", 2);
-    await produce(
+    await createTopic(bed.admin, "retry-1", 2);
+    await bed.produce(
       "retry-1",
       Array.from({ length: 10 }, (_, i) => ({ partition: i % 2, value: `${i % 2}:${Math.floor(i / 2)}` })),
     );
@@ -287,8 +265,8 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
   });
 
   it("crashes as KafkaJS does: retries exhausted restart, restartOnFailure can refuse, a TypeError does not restart", async () => {
-    await createTopic(admin, "crash-1", 1);
-    await produce("crash-1", [{ value: "boom" }]);
+    await createTopic(bed.admin, "crash-1", 1);
+    await bed.produce("crash-1", [{ value: "boom" }]);
     type Crash = { name: string; restart: boolean };
     async function crashesOf(
       make: (config: KafkaJSTypes.ConsumerConfig) => {
@@ -308,7 +286,7 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
         maxWaitTimeInMs: 100,
         retry: { retries: 1, initialRetryTime: 50, restartOnFailure },
       });
-      consumers.push(c);
+      bed.track(c);
       c.on(c.events.CRASH, (e) => {
         crashes.push({ name: e.payload.error.name, restart: e.payload.restart });
       });
@@ -325,8 +303,9 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
       return crashes.slice(0, 1);
     }
     const brook = (config: KafkaJSTypes.ConsumerConfig) =>
-      kafka.consumer(config as Parameters<Kafka["consumer"]>[0]);
-    const ref = (config: KafkaJSTypes.ConsumerConfig) => reference.consumer(config) as unknown as Consumer;
+      bed.kafka.consumer(config as Parameters<Kafka["consumer"]>[0]);
+    const ref = (config: KafkaJSTypes.ConsumerConfig) =>
+      bed.reference.consumer(config) as unknown as Consumer;
     for (const [what, error, restartOnFailure] of [
       ["retriable error, retries exhausted", () => new Error("handler failed"), undefined],
       ["restartOnFailure says no", () => new Error("handler failed"), async () => false],
@@ -339,8 +318,8 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
   });
 
   it("after a crash with restart, the consumer comes back and resumes from the last commit", async () => {
-    await createTopic(admin, "crash-2", 1);
-    await produce(
+    await createTopic(bed.admin, "crash-2", 1);
+    await bed.produce(
       "crash-2",
       Array.from({ length: 6 }, (_, i) => ({ value: `m${i}` })),
     );

@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type * as KafkaJSTypes from "kafkajs";
 import {
-  type Admin,
   CompressionTypes,
   type Consumer,
   type EachBatchPayload,
@@ -18,8 +17,7 @@ import {
   KafkaJSNonRetriableError,
 } from "../../../src/client/index.js";
 import { type CompressionCodec, decompress } from "../../../src/protocol/compression/index.js";
-import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
-import { brookKafka, committedOffsets, createTopic, kafkajs, referenceKafka, until } from "./support.js";
+import { ConsumerTestBed, committedOffsets, createTopic, kafkajs, until } from "./support.js";
 
 // KafkaJS ships only gzip; give it codecs for the others so it can read what the producer wrote.
 for (const [type, codec] of [
@@ -38,23 +36,17 @@ for (const [type, codec] of [
 type AnyConsumer = Consumer | KafkaJSTypes.Consumer;
 
 describe("consumer delivery, side by side with KafkaJS", () => {
-  let tb: TestBroker;
-  let kafka: Kafka;
-  let reference: KafkaJSTypes.Kafka;
-  let admin: Admin;
-  const consumers: AnyConsumer[] = [];
+  let bed: ConsumerTestBed;
   let group = 0;
 
   before(async () => {
-    tb = await startTestBroker();
-    kafka = brookKafka(tb.bootstrap);
-    reference = referenceKafka(tb.bootstrap);
-    admin = kafka.admin();
-    await admin.connect();
-    await createTopic(admin, "shapes", 3);
-    await createTopic(admin, "append-time", 1, [{ name: "message.timestamp.type", value: "LogAppendTime" }]);
+    bed = await ConsumerTestBed.start();
+    await createTopic(bed.admin, "shapes", 3);
+    await createTopic(bed.admin, "append-time", 1, [
+      { name: "message.timestamp.type", value: "LogAppendTime" },
+    ]);
 
-    const producer = kafka.producer();
+    const producer = bed.kafka.producer();
     await producer.connect();
     await producer.send({
       topic: "shapes",
@@ -90,7 +82,7 @@ describe("consumer delivery, side by side with KafkaJS", () => {
         })),
       });
     }
-    const tx = kafka.producer({ transactionalId: "delivery-tx", maxInFlightRequests: 1 });
+    const tx = bed.kafka.producer({ transactionalId: "delivery-tx", maxInFlightRequests: 1 });
     await tx.connect();
     const t = await tx.transaction();
     await t.send({
@@ -110,22 +102,16 @@ describe("consumer delivery, side by side with KafkaJS", () => {
     await producer.disconnect();
   });
 
-  after(async () => {
-    await Promise.allSettled(consumers.map((c) => c.disconnect()));
-    await admin.disconnect();
-    await tb.close();
-  });
+  after(() => bed?.close());
 
   function brookConsumer(extra: Partial<Parameters<Kafka["consumer"]>[0]> = {}): Consumer {
-    const c = kafka.consumer({ groupId: `brook-${++group}`, maxWaitTimeInMs: 200, ...extra });
-    consumers.push(c);
-    return c;
+    return bed.track(bed.kafka.consumer({ groupId: `brook-${++group}`, maxWaitTimeInMs: 200, ...extra }));
   }
 
   function referenceConsumer(extra: Partial<KafkaJSTypes.ConsumerConfig> = {}): KafkaJSTypes.Consumer {
-    const c = reference.consumer({ groupId: `kafkajs-${++group}`, maxWaitTimeInMs: 200, ...extra });
-    consumers.push(c);
-    return c;
+    return bed.track(
+      bed.reference.consumer({ groupId: `kafkajs-${++group}`, maxWaitTimeInMs: 200, ...extra }),
+    );
   }
 
   /** Every message of `topic` through eachMessage, by partition, until `total` arrived. */
@@ -208,15 +194,15 @@ describe("consumer delivery, side by side with KafkaJS", () => {
   it("commits what was processed: the group's offsets end at the high watermarks", async () => {
     const c = brookConsumer({ groupId: "commit-check" });
     await readMessages(c, "shapes", total);
-    const ends = await admin.fetchTopicOffsets("shapes");
-    const committed = await committedOffsets(admin, "commit-check", "shapes");
+    const ends = await bed.admin.fetchTopicOffsets("shapes");
+    const committed = await committedOffsets(bed.admin, "commit-check", "shapes");
     for (const e of ends)
       assert.equal(committed.get(e.partition), Number(e.high), `partition ${e.partition}`);
   });
 
   it("fromBeginning false starts at the end, as KafkaJS does; a new record is the first delivered", async () => {
-    await createTopic(admin, "latest", 1);
-    const producer = kafka.producer();
+    await createTopic(bed.admin, "latest", 1);
+    const producer = bed.kafka.producer();
     await producer.connect();
     await producer.send({ topic: "latest", messages: [{ value: "old-1" }, { value: "old-2" }] });
     async function firstValue(c: AnyConsumer) {
@@ -287,8 +273,12 @@ describe("consumer delivery, side by side with KafkaJS", () => {
       { groupId: "" },
       { groupId: "g", sessionTimeout: 3000, heartbeatInterval: 3000 },
     ]) {
-      const mine = await outcome(() => kafka.consumer(config as never));
-      assert.equal(mine, await outcome(() => reference.consumer(config as never)), JSON.stringify(config));
+      const mine = await outcome(() => bed.kafka.consumer(config as never));
+      assert.equal(
+        mine,
+        await outcome(() => bed.reference.consumer(config as never)),
+        JSON.stringify(config),
+      );
       assert.match(mine, /^KafkaJSNonRetriableError/);
     }
     assert.ok(new KafkaJSNonRetriableError("x") instanceof Error);

@@ -6,38 +6,25 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Admin, Consumer, Kafka } from "../../../src/client/index.js";
-import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
-import { brookKafka, committedOffsets, createTopic, sleep } from "./support.js";
+import type { Consumer } from "../../../src/client/index.js";
+import { ConsumerTestBed, committedOffsets, createTopic, sleep } from "./support.js";
 
 describe("consumer.messages()", () => {
-  let tb: TestBroker;
-  let kafka: Kafka;
-  let admin: Admin;
-  const consumers: Consumer[] = [];
+  let bed: ConsumerTestBed;
 
   before(async () => {
-    tb = await startTestBroker();
-    kafka = brookKafka(tb.bootstrap);
-    admin = kafka.admin();
-    await admin.connect();
-    await createTopic(admin, "iter", 1);
-    const p = kafka.producer();
-    await p.connect();
-    await p.send({ topic: "iter", messages: Array.from({ length: 200 }, (_, i) => ({ value: `m${i}` })) });
-    await p.disconnect();
+    bed = await ConsumerTestBed.start();
+    await createTopic(bed.admin, "iter", 1);
+    await bed.produce(
+      "iter",
+      Array.from({ length: 200 }, (_, i) => ({ value: `m${i}` })),
+    );
   });
 
-  after(async () => {
-    await Promise.allSettled(consumers.map((c) => c.disconnect()));
-    await admin.disconnect();
-    await tb.close();
-  });
+  after(() => bed?.close());
 
   function consumer(groupId: string): Consumer {
-    const c = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-    consumers.push(c);
-    return c;
+    return bed.track(bed.kafka.consumer({ groupId, maxWaitTimeInMs: 100 }));
   }
 
   it("yields messages in order, one at a time; break stops the consumer and commits what the loop finished", async () => {
@@ -66,7 +53,7 @@ describe("consumer.messages()", () => {
     );
     assert.equal(stops, 1, "leaving the loop stopped the consumer");
     // m0..m8 were followed by a request for the next message; m9 was held when the loop left.
-    assert.equal((await committedOffsets(admin, "iter-1", "iter")).get(0), 9);
+    assert.equal((await committedOffsets(bed.admin, "iter-1", "iter")).get(0), 9);
 
     // The next iteration of the same group starts with the held message.
     const again = consumer("iter-1");
@@ -87,7 +74,7 @@ describe("consumer.messages()", () => {
         if (message.offset === "3") throw new Error("cannot handle m3");
       }
     }, /cannot handle m3/);
-    assert.equal((await committedOffsets(admin, "iter-2", "iter")).get(0), 3);
+    assert.equal((await committedOffsets(bed.admin, "iter-2", "iter")).get(0), 3);
   });
 
   it("consumes everything there is when the loop keeps asking", async () => {

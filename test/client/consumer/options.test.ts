@@ -7,46 +7,26 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Admin, Consumer, Kafka } from "../../../src/client/index.js";
-import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
-import { brookKafka, committedOffsets, createTopic, sleep, until } from "./support.js";
+import type { Consumer, Kafka } from "../../../src/client/index.js";
+import { ConsumerTestBed, committedOffsets, createTopic, sleep, until } from "./support.js";
 
 describe("consumer options", () => {
-  let tb: TestBroker;
-  let kafka: Kafka;
-  let admin: Admin;
-  const consumers: Consumer[] = [];
+  let bed: ConsumerTestBed;
   let n = 0;
 
   before(async () => {
-    tb = await startTestBroker();
-    kafka = brookKafka(tb.bootstrap);
-    admin = kafka.admin();
-    await admin.connect();
+    bed = await ConsumerTestBed.start();
   });
 
-  after(async () => {
-    await Promise.allSettled(consumers.map((c) => c.disconnect()));
-    await admin.disconnect();
-    await tb.close();
-  });
+  after(() => bed?.close());
 
   function consumer(extra: Partial<Parameters<Kafka["consumer"]>[0]> = {}): Consumer {
-    const c = kafka.consumer({ groupId: `options-${++n}`, maxWaitTimeInMs: 100, ...extra });
-    consumers.push(c);
-    return c;
-  }
-
-  async function produce(topic: string, messages: Array<{ partition?: number; value: string }>) {
-    const p = kafka.producer();
-    await p.connect();
-    await p.send({ topic, messages });
-    await p.disconnect();
+    return bed.track(bed.kafka.consumer({ groupId: `options-${++n}`, maxWaitTimeInMs: 100, ...extra }));
   }
 
   it("subscribes to the topics a RegExp matches, beside plain names", async () => {
-    for (const t of ["orders-eu", "orders-us", "payments"]) await createTopic(admin, t, 1);
-    for (const t of ["orders-eu", "orders-us", "payments"]) await produce(t, [{ value: t }]);
+    for (const t of ["orders-eu", "orders-us", "payments"]) await createTopic(bed.admin, t, 1);
+    for (const t of ["orders-eu", "orders-us", "payments"]) await bed.produce(t, [{ value: t }]);
     const c = consumer();
     const seen: string[] = [];
     await c.connect();
@@ -64,8 +44,8 @@ describe("consumer options", () => {
   });
 
   it("partitionsConsumedConcurrently runs partitions in parallel, never one partition twice at once", async () => {
-    await createTopic(admin, "parallel", 4);
-    await produce(
+    await createTopic(bed.admin, "parallel", 4);
+    await bed.produce(
       "parallel",
       Array.from({ length: 40 }, (_, i) => ({ partition: i % 4, value: `${i}` })),
     );
@@ -94,8 +74,8 @@ describe("consumer options", () => {
   });
 
   it("autoCommit false commits nothing; commitOffsets commits what it is given, with metadata", async () => {
-    await createTopic(admin, "manual", 1);
-    await produce(
+    await createTopic(bed.admin, "manual", 1);
+    await bed.produce(
       "manual",
       Array.from({ length: 5 }, (_, i) => ({ value: `${i}` })),
     );
@@ -106,15 +86,15 @@ describe("consumer options", () => {
     await c.run({ autoCommit: false, eachMessage: async () => void seen++ });
     await until(() => seen === 5, 10000, "five");
     await sleep(300);
-    assert.equal((await committedOffsets(admin, "manual-group", "manual")).get(0), -1);
+    assert.equal((await committedOffsets(bed.admin, "manual-group", "manual")).get(0), -1);
     await c.commitOffsets([{ topic: "manual", partition: 0, offset: "3", metadata: "checkpoint" }]);
-    const [t] = await admin.fetchOffsets({ groupId: "manual-group", topics: ["manual"] });
+    const [t] = await bed.admin.fetchOffsets({ groupId: "manual-group", topics: ["manual"] });
     assert.deepEqual(t!.partitions, [{ partition: 0, offset: "3", metadata: "checkpoint" }]);
   });
 
   it("eachBatch: uncommittedOffsets and commitOffsetsIfNecessary with autoCommitThreshold", async () => {
-    await createTopic(admin, "threshold", 1);
-    await produce(
+    await createTopic(bed.admin, "threshold", 1);
+    await bed.produce(
       "threshold",
       Array.from({ length: 10 }, (_, i) => ({ value: `${i}` })),
     );
@@ -130,14 +110,14 @@ describe("consumer options", () => {
         for (const m of batch.messages.slice(0, 3)) resolveOffset(m.offset);
         observed.push(uncommittedOffsets());
         await commitOffsetsIfNecessary();
-        observed.push((await committedOffsets(admin, "threshold-group", "threshold")).get(0));
+        observed.push((await committedOffsets(bed.admin, "threshold-group", "threshold")).get(0));
         for (const m of batch.messages.slice(3, 6)) resolveOffset(m.offset);
         await commitOffsetsIfNecessary();
-        observed.push((await committedOffsets(admin, "threshold-group", "threshold")).get(0));
+        observed.push((await committedOffsets(bed.admin, "threshold-group", "threshold")).get(0));
         await commitOffsetsIfNecessary({
           topics: [{ topic: "threshold", partitions: [{ partition: 0, offset: "8" }] }],
         });
-        observed.push((await committedOffsets(admin, "threshold-group", "threshold")).get(0));
+        observed.push((await committedOffsets(bed.admin, "threshold-group", "threshold")).get(0));
         finished = true;
         await c.pause([{ topic: "threshold" }]);
       },
@@ -152,8 +132,8 @@ describe("consumer options", () => {
   });
 
   it("lag() reports each assigned partition's high watermark minus the position", async () => {
-    await createTopic(admin, "lagging", 2);
-    await produce(
+    await createTopic(bed.admin, "lagging", 2);
+    await bed.produce(
       "lagging",
       Array.from({ length: 10 }, (_, i) => ({ partition: i % 2, value: `${i}` })),
     );
@@ -176,8 +156,8 @@ describe("consumer options", () => {
   });
 
   it("fetches with Fetch v17 (topic ids) from Brook", async () => {
-    await createTopic(admin, "versions", 1);
-    await produce("versions", [{ value: "x" }]);
+    await createTopic(bed.admin, "versions", 1);
+    await bed.produce("versions", [{ value: "x" }]);
     const c = consumer();
     const versions = new Set<number>();
     c.on(c.events.REQUEST, (e) => {
@@ -192,20 +172,20 @@ describe("consumer options", () => {
   });
 
   it("OFFSET_OUT_OF_RANGE resets to the earliest offset with fromBeginning, to the latest without", async () => {
-    await createTopic(admin, "truncated", 1);
-    await produce(
+    await createTopic(bed.admin, "truncated", 1);
+    await bed.produce(
       "truncated",
       Array.from({ length: 10 }, (_, i) => ({ value: `${i}` })),
     );
     // Committed offset 2, then records before 6 deleted: offset 2 is out of range.
     for (const group of ["reset-earliest", "reset-latest"]) {
-      await admin.setOffsets({
+      await bed.admin.setOffsets({
         groupId: group,
         topic: "truncated",
         partitions: [{ partition: 0, offset: "2" }],
       });
     }
-    await admin.deleteTopicRecords({ topic: "truncated", partitions: [{ partition: 0, offset: "6" }] });
+    await bed.admin.deleteTopicRecords({ topic: "truncated", partitions: [{ partition: 0, offset: "6" }] });
     const firstOf = async (groupId: string, fromBeginning: boolean) => {
       const c = consumer({ groupId });
       const seen: string[] = [];
@@ -219,7 +199,7 @@ describe("consumer options", () => {
     assert.deepEqual(earliest.seen, ["6", "7", "8", "9"]);
     const latest = await firstOf("reset-latest", false);
     await sleep(500);
-    await produce("truncated", [{ value: "new" }]);
+    await bed.produce("truncated", [{ value: "new" }]);
     await until(() => latest.seen.length === 1, 10000, "the new record");
     assert.deepEqual(latest.seen, ["10"]);
   });

@@ -6,39 +6,22 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type * as KafkaJSTypes from "kafkajs";
-import type { Admin, Consumer, Kafka } from "../../../src/client/index.js";
-import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
-import { brookKafka, createTopic, referenceKafka, sleep, until } from "./support.js";
+import type { Consumer } from "../../../src/client/index.js";
+import { ConsumerTestBed, createTopic, sleep, until } from "./support.js";
 
 const SESSION_MS = 6000;
 const HANDLER_MS = 3 * SESSION_MS;
 
 describe("a handler slower than the session timeout", () => {
-  let tb: TestBroker;
-  let kafka: Kafka;
-  let reference: KafkaJSTypes.Kafka;
-  let admin: Admin;
-  const consumers: Array<{ disconnect(): Promise<void> }> = [];
+  let bed: ConsumerTestBed;
 
   before(async () => {
-    tb = await startTestBroker();
-    kafka = brookKafka(tb.bootstrap);
-    reference = referenceKafka(tb.bootstrap);
-    admin = kafka.admin();
-    await admin.connect();
-    await createTopic(admin, "slow", 1);
-    const p = kafka.producer();
-    await p.connect();
-    await p.send({ topic: "slow", messages: [{ value: "slow" }, { value: "next" }] });
-    await p.disconnect();
+    bed = await ConsumerTestBed.start();
+    await createTopic(bed.admin, "slow", 1);
+    await bed.produce("slow", [{ value: "slow" }, { value: "next" }]);
   });
 
-  after(async () => {
-    await Promise.allSettled(consumers.map((c) => c.disconnect()));
-    await admin.disconnect();
-    await tb.close();
-  });
+  after(() => bed?.close());
 
   interface Observed {
     joins: string[];
@@ -47,7 +30,7 @@ describe("a handler slower than the session timeout", () => {
   }
 
   async function runSlow(c: Consumer, observed: Observed): Promise<void> {
-    consumers.push(c);
+    bed.track(c);
     c.on(c.events.GROUP_JOIN, (e) => void observed.joins.push(e.payload.memberId));
     c.on(c.events.REBALANCING, () => void observed.rebalances++);
     await c.connect();
@@ -70,8 +53,11 @@ describe("a handler slower than the session timeout", () => {
     const settings = { sessionTimeout: SESSION_MS, heartbeatInterval: 1000, maxWaitTimeInMs: 200 };
     const started = Date.now();
     await Promise.all([
-      runSlow(kafka.consumer({ groupId: "slow-brook", ...settings }), ours),
-      runSlow(reference.consumer({ groupId: "slow-kafkajs", ...settings }) as unknown as Consumer, theirs),
+      runSlow(bed.kafka.consumer({ groupId: "slow-brook", ...settings }), ours),
+      runSlow(
+        bed.reference.consumer({ groupId: "slow-kafkajs", ...settings }) as unknown as Consumer,
+        theirs,
+      ),
     ]);
     await until(
       () => ours.processed.length > 0 && theirs.processed.length > 0,
@@ -81,7 +67,7 @@ describe("a handler slower than the session timeout", () => {
 
     // Two session timeouts into the handler: the broker has expired KafkaJS's silent member.
     await sleep(Math.max(0, 2 * SESSION_MS + 1000 - (Date.now() - started)));
-    const described = await admin.describeGroups(["slow-brook", "slow-kafkajs"]);
+    const described = await bed.admin.describeGroups(["slow-brook", "slow-kafkajs"]);
     const state = (g: string) => described.groups.find((x) => x.groupId === g)!;
     assert.equal(state("slow-brook").state, "Stable");
     assert.deepEqual(

@@ -5,7 +5,8 @@
  */
 import { createRequire } from "node:module";
 import type * as KafkaJSTypes from "kafkajs";
-import { type Admin, Kafka, logLevel } from "../../../src/client/index.js";
+import { type Admin, Kafka, logLevel, type Producer } from "../../../src/client/index.js";
+import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
 
 const require = createRequire(import.meta.url);
 export const kafkajs: typeof KafkaJSTypes = require("kafkajs");
@@ -36,6 +37,48 @@ export function brookKafka(bootstrap: string, clientId = "consumer-test"): Kafka
 
 export function referenceKafka(bootstrap: string, clientId = "consumer-test"): KafkaJSTypes.Kafka {
   return new kafkajs.Kafka({ clientId, brokers: [bootstrap], logLevel: kafkajs.logLevel.NOTHING });
+}
+
+/**
+ * A Brook broker, Brook's client and KafkaJS's pointed at it, and a connected admin of Brook's
+ * client. Consumers handed to track() are disconnected by close() before the broker stops.
+ */
+export class ConsumerTestBed {
+  private readonly tracked: Array<{ disconnect(): Promise<void> }> = [];
+
+  private constructor(
+    readonly broker: TestBroker,
+    readonly kafka: Kafka,
+    readonly reference: KafkaJSTypes.Kafka,
+    readonly admin: Admin,
+  ) {}
+
+  static async start(): Promise<ConsumerTestBed> {
+    const broker = await startTestBroker();
+    const kafka = brookKafka(broker.bootstrap);
+    const admin = kafka.admin();
+    await admin.connect();
+    return new ConsumerTestBed(broker, kafka, referenceKafka(broker.bootstrap), admin);
+  }
+
+  track<C extends { disconnect(): Promise<void> }>(consumer: C): C {
+    this.tracked.push(consumer);
+    return consumer;
+  }
+
+  /** Sends `messages` to `topic` with a producer of its own. */
+  async produce(topic: string, messages: Parameters<Producer["send"]>[0]["messages"]): Promise<void> {
+    const p = this.kafka.producer();
+    await p.connect();
+    await p.send({ topic, messages });
+    await p.disconnect();
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.tracked.map((c) => c.disconnect()));
+    await this.admin.disconnect();
+    await this.broker.close();
+  }
 }
 
 export async function createTopic(
