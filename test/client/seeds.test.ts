@@ -35,37 +35,9 @@ import { fetchAllRecords } from "../support/fetch-records.js";
 import { readBatchesMinimal } from "../support/kafkajs.js";
 import { RawClient } from "../support/raw-client.js";
 import { consumerLagOf } from "../groups/fixtures/seed-001-consumer-lag.js";
-import { until, untilConsuming } from "../groups/support.js";
+import { ConsoleCapture, until, untilConsuming } from "../groups/support.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
-
-/** console.log/info/warn/error lines while a sample runs (samples print their work; logLevel.INFO logs). */
-class ConsoleCapture {
-  readonly lines: string[] = [];
-  private readonly saved = { log: console.log, info: console.info, warn: console.warn, error: console.error };
-  start(): this {
-    const keep =
-      (prefix: string) =>
-      (...a: unknown[]) =>
-        void this.lines.push(
-          prefix +
-            a
-              .map((x) => (typeof x === "string" ? x : x instanceof Error ? x.message : JSON.stringify(x)))
-              .join(" "),
-        );
-    console.log = keep("");
-    console.info = keep("");
-    console.warn = keep("");
-    console.error = keep("ERROR ");
-    return this;
-  }
-  stop(): void {
-    Object.assign(console, this.saved);
-  }
-  matching(re: RegExp): string[] {
-    return this.lines.filter((l) => re.test(l));
-  }
-}
 
 interface StoredRecord {
   partition: number;

@@ -20,27 +20,34 @@ export async function until<T>(
   }
 }
 
-/** Lines written through console.log / console.error while `fn` runs (the samples print their work). */
+/**
+ * Lines written through console.log / info / warn / error while a sample runs (the samples print
+ * their work, and a client at logLevel.INFO logs through the console); an Error as its message.
+ */
 export class ConsoleCapture {
   readonly lines: string[] = [];
-  private readonly orig = { log: console.log, error: console.error };
+  private readonly saved = { log: console.log, info: console.info, warn: console.warn, error: console.error };
   start(): this {
-    console.log = (...a: unknown[]) =>
-      void this.lines.push(a.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(" "));
-    console.error = (...a: unknown[]) =>
-      void this.lines.push(
-        `ERROR ${a.map((x) => (x instanceof Error ? x.message : typeof x === "string" ? x : JSON.stringify(x))).join(" ")}`,
-      );
+    const keep =
+      (prefix: string) =>
+      (...a: unknown[]) =>
+        void this.lines.push(prefix + a.map(consoleText).join(" "));
+    console.log = keep("");
+    console.info = keep("");
+    console.warn = keep("");
+    console.error = keep("ERROR ");
     return this;
   }
   stop(): void {
-    console.log = this.orig.log;
-    console.error = this.orig.error;
+    Object.assign(console, this.saved);
   }
   matching(re: RegExp): string[] {
     return this.lines.filter((l) => re.test(l));
   }
 }
+
+const consoleText = (x: unknown) =>
+  typeof x === "string" ? x : x instanceof Error ? x.message : JSON.stringify(x);
 
 /** Resolves once the consumer has joined its group (KafkaJS's GROUP_JOIN instrumentation event). */
 export function joined(consumer: Consumer): Promise<{ memberAssignment: Record<string, number[]> }> {
