@@ -16,14 +16,10 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
   let n = 0;
 
   before(async () => {
-    bed = await ConsumerTestBed.start();
+    bed = await ConsumerTestBed.start("control");
   });
 
   after(() => bed?.close());
-
-  function consumer(extra: Partial<Parameters<Kafka["consumer"]>[0]> = {}): Consumer {
-    return bed.track(bed.kafka.consumer({ groupId: `control-${++n}`, maxWaitTimeInMs: 100, ...extra }));
-  }
 
   it("pause() from eachMessage stops that partition after the current message; resume goes on without gaps", async () => {
     await createTopic(bed.admin, "pause-1", 2);
@@ -31,7 +27,7 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
       "pause-1",
       Array.from({ length: 20 }, (_, i) => ({ partition: i % 2, value: `${i % 2}:${Math.floor(i / 2)}` })),
     );
-    const c = consumer();
+    const c = bed.consumer();
     const seen: string[] = [];
     let resumeP0: (() => void) | null = null;
     await c.connect();
@@ -81,7 +77,7 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
       "seek-1",
       Array.from({ length: 10 }, (_, i) => ({ value: `v${i}` })),
     );
-    const c = consumer({ groupId: "seek-group" });
+    const c = bed.consumer({ groupId: "seek-group" });
     const seen: string[] = [];
     await c.connect();
     await c.subscribe({ topics: ["seek-1"], fromBeginning: true });
@@ -115,7 +111,7 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
       "seek-2",
       Array.from({ length: 10 }, (_, i) => ({ value: `v${i}` })),
     );
-    const c = consumer();
+    const c = bed.consumer();
     const batches: Array<{ first: string | null; stale: boolean }> = [];
     let calls = 0;
     await c.connect();
@@ -187,17 +183,17 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
       return seen.sort();
     }
     const committed = ["a1", "a2", "a3", "c1", "c2", "e1", "e2", "plain"];
-    assert.deepEqual(await values(consumer(), committed.length), committed);
+    assert.deepEqual(await values(bed.consumer(), committed.length), committed);
     const theirs = bed.reference.consumer({ groupId: `control-ref-${++n}`, maxWaitTimeInMs: 100 });
     bed.track(theirs);
     assert.deepEqual(await values(theirs as unknown as Consumer, committed.length), committed);
 
     const all = [...committed, "b1", "b2", "b3", "b4", "d1"].sort();
-    assert.deepEqual(await values(consumer({ readUncommitted: true }), all.length), all);
+    assert.deepEqual(await values(bed.consumer({ readUncommitted: true }), all.length), all);
 
     // Past the last control record: the position and the commit end at the high watermark.
-    const c = consumer();
-    const group = `control-${n}`;
+    const group = "control-txn-end";
+    const c = bed.consumer({ groupId: group });
     await values(c, committed.length);
     const ends = await bed.admin.fetchTopicOffsets("txn-1");
     const offsets = await committedOffsets(bed.admin, group, "txn-1");
@@ -211,7 +207,7 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
       Array.from({ length: 30 }, (_, i) => ({ partition: i % 3, value: `first-${i}` })),
     );
     const seen: string[] = [];
-    const first = consumer({ groupId: "restart-group" });
+    const first = bed.consumer({ groupId: "restart-group" });
     await first.connect();
     await first.subscribe({ topics: ["restart-1"], fromBeginning: true });
     await first.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
@@ -222,7 +218,7 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
       Array.from({ length: 30 }, (_, i) => ({ partition: i % 3, value: `second-${i}` })),
     );
     const again: string[] = [];
-    const second = consumer({ groupId: "restart-group" });
+    const second = bed.consumer({ groupId: "restart-group" });
     await second.connect();
     await second.subscribe({ topics: ["restart-1"], fromBeginning: true });
     await second.run({ eachMessage: async ({ message }) => void again.push(String(message.value)) });
@@ -240,7 +236,7 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
     );
     const seen: string[] = [];
     let failures = 0;
-    const c = consumer({ retry: { initialRetryTime: 400, retries: 5 } });
+    const c = bed.consumer({ retry: { initialRetryTime: 400, retries: 5 } });
     await c.connect();
     await c.subscribe({ topics: ["retry-1"], fromBeginning: true });
     await c.run({
@@ -325,7 +321,7 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
     );
     const seen: string[] = [];
     let thrown = 0;
-    const c = consumer({ retry: { retries: 0, initialRetryTime: 50 } });
+    const c = bed.consumer({ retry: { retries: 0, initialRetryTime: 50 } });
     let crashes = 0;
     let joins = 0;
     c.on(c.events.CRASH, () => void crashes++);

@@ -6,7 +6,6 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Consumer } from "../../../src/client/index.js";
 import { ConsumerTestBed, committedOffsets, createTopic, sleep } from "./support.js";
 
 describe("consumer.messages()", () => {
@@ -23,12 +22,8 @@ describe("consumer.messages()", () => {
 
   after(() => bed?.close());
 
-  function consumer(groupId: string): Consumer {
-    return bed.track(bed.kafka.consumer({ groupId, maxWaitTimeInMs: 100 }));
-  }
-
   it("yields messages in order, one at a time; break stops the consumer and commits what the loop finished", async () => {
-    const c = consumer("iter-1");
+    const c = bed.consumer({ groupId: "iter-1" });
     let stops = 0;
     c.on(c.events.STOP, () => void stops++);
     await c.connect();
@@ -56,7 +51,7 @@ describe("consumer.messages()", () => {
     assert.equal((await committedOffsets(bed.admin, "iter-1", "iter")).get(0), 9);
 
     // The next iteration of the same group starts with the held message.
-    const again = consumer("iter-1");
+    const again = bed.consumer({ groupId: "iter-1" });
     await again.connect();
     await again.subscribe({ topics: ["iter"], fromBeginning: true });
     for await (const { message } of again.messages()) {
@@ -66,7 +61,7 @@ describe("consumer.messages()", () => {
   });
 
   it("an exception in the loop body stops the consumer; the message comes again", async () => {
-    const c = consumer("iter-2");
+    const c = bed.consumer({ groupId: "iter-2" });
     await c.connect();
     await c.subscribe({ topics: ["iter"], fromBeginning: true });
     await assert.rejects(async () => {
@@ -78,7 +73,7 @@ describe("consumer.messages()", () => {
   });
 
   it("consumes everything there is when the loop keeps asking", async () => {
-    const c = consumer("iter-3");
+    const c = bed.consumer({ groupId: "iter-3" });
     await c.connect();
     await c.subscribe({ topics: ["iter"], fromBeginning: true });
     let n = 0;

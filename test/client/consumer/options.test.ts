@@ -7,27 +7,21 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Consumer, Kafka } from "../../../src/client/index.js";
 import { ConsumerTestBed, committedOffsets, createTopic, sleep, until } from "./support.js";
 
 describe("consumer options", () => {
   let bed: ConsumerTestBed;
-  let n = 0;
 
   before(async () => {
-    bed = await ConsumerTestBed.start();
+    bed = await ConsumerTestBed.start("options");
   });
 
   after(() => bed?.close());
 
-  function consumer(extra: Partial<Parameters<Kafka["consumer"]>[0]> = {}): Consumer {
-    return bed.track(bed.kafka.consumer({ groupId: `options-${++n}`, maxWaitTimeInMs: 100, ...extra }));
-  }
-
   it("subscribes to the topics a RegExp matches, beside plain names", async () => {
     for (const t of ["orders-eu", "orders-us", "payments"]) await createTopic(bed.admin, t, 1);
     for (const t of ["orders-eu", "orders-us", "payments"]) await bed.produce(t, [{ value: t }]);
-    const c = consumer();
+    const c = bed.consumer();
     const seen: string[] = [];
     await c.connect();
     await c.subscribe({ topics: [/^orders-/, "payments"], fromBeginning: true });
@@ -49,7 +43,7 @@ describe("consumer options", () => {
       "parallel",
       Array.from({ length: 40 }, (_, i) => ({ partition: i % 4, value: `${i}` })),
     );
-    const c = consumer();
+    const c = bed.consumer();
     let running = 0;
     let peak = 0;
     const perPartition = new Map<number, number>();
@@ -79,7 +73,7 @@ describe("consumer options", () => {
       "manual",
       Array.from({ length: 5 }, (_, i) => ({ value: `${i}` })),
     );
-    const c = consumer({ groupId: "manual-group" });
+    const c = bed.consumer({ groupId: "manual-group" });
     let seen = 0;
     await c.connect();
     await c.subscribe({ topics: ["manual"], fromBeginning: true });
@@ -98,7 +92,7 @@ describe("consumer options", () => {
       "threshold",
       Array.from({ length: 10 }, (_, i) => ({ value: `${i}` })),
     );
-    const c = consumer({ groupId: "threshold-group" });
+    const c = bed.consumer({ groupId: "threshold-group" });
     const observed: unknown[] = [];
     let finished = false;
     await c.connect();
@@ -137,7 +131,7 @@ describe("consumer options", () => {
       "lagging",
       Array.from({ length: 10 }, (_, i) => ({ partition: i % 2, value: `${i}` })),
     );
-    const c = consumer();
+    const c = bed.consumer();
     let seen = 0;
     await c.connect();
     await c.subscribe({ topics: ["lagging"], fromBeginning: true });
@@ -158,7 +152,7 @@ describe("consumer options", () => {
   it("fetches with Fetch v17 (topic ids) from Brook", async () => {
     await createTopic(bed.admin, "versions", 1);
     await bed.produce("versions", [{ value: "x" }]);
-    const c = consumer();
+    const c = bed.consumer();
     const versions = new Set<number>();
     c.on(c.events.REQUEST, (e) => {
       if (e.payload.apiName === "Fetch") versions.add(e.payload.apiVersion);
@@ -187,7 +181,7 @@ describe("consumer options", () => {
     }
     await bed.admin.deleteTopicRecords({ topic: "truncated", partitions: [{ partition: 0, offset: "6" }] });
     const firstOf = async (groupId: string, fromBeginning: boolean) => {
-      const c = consumer({ groupId });
+      const c = bed.consumer({ groupId });
       const seen: string[] = [];
       await c.connect();
       await c.subscribe({ topics: ["truncated"], fromBeginning });

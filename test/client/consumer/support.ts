@@ -5,30 +5,23 @@
  */
 import { createRequire } from "node:module";
 import type * as KafkaJSTypes from "kafkajs";
-import { type Admin, Kafka, logLevel, type Producer } from "../../../src/client/index.js";
+import { type Admin, type Consumer, Kafka, logLevel, type Producer } from "../../../src/client/index.js";
 import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
+import { until as poll, sleep } from "../../groups/support.js";
 
 const require = createRequire(import.meta.url);
 export const kafkajs: typeof KafkaJSTypes = require("kafkajs");
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
-/** Polls `fn` until it returns a truthy value; throws naming `what` after `ms`. */
-export async function until<T>(
-  fn: () => T | Promise<T>,
-  ms = 20000,
-  what = "condition",
-  step = 25,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`);
-    await sleep(step);
-  }
+/**
+ * Polls `fn` until it returns a truthy value; throws naming `what` after `ms`. The group tests'
+ * poll with the consumer tests' defaults: a longer wait, a shorter step.
+ */
+export function until<T>(fn: () => T | Promise<T>, ms = 20000, what = "condition", step = 25): Promise<T> {
+  return poll(fn, ms, what, step);
 }
 
 export function brookKafka(bootstrap: string, clientId = "consumer-test"): Kafka {
@@ -45,25 +38,39 @@ export function referenceKafka(bootstrap: string, clientId = "consumer-test"): K
  */
 export class ConsumerTestBed {
   private readonly tracked: Array<{ disconnect(): Promise<void> }> = [];
+  private groups = 0;
 
   private constructor(
     readonly broker: TestBroker,
     readonly kafka: Kafka,
     readonly reference: KafkaJSTypes.Kafka,
     readonly admin: Admin,
+    private readonly groupPrefix: string,
   ) {}
 
-  static async start(): Promise<ConsumerTestBed> {
+  /** `groupPrefix` names the groups consumer() makes: `<prefix>-1`, `<prefix>-2`, ... */
+  static async start(groupPrefix = "consumer-test"): Promise<ConsumerTestBed> {
     const broker = await startTestBroker();
     const kafka = brookKafka(broker.bootstrap);
     const admin = kafka.admin();
     await admin.connect();
-    return new ConsumerTestBed(broker, kafka, referenceKafka(broker.bootstrap), admin);
+    return new ConsumerTestBed(broker, kafka, referenceKafka(broker.bootstrap), admin, groupPrefix);
   }
 
   track<C extends { disconnect(): Promise<void> }>(consumer: C): C {
     this.tracked.push(consumer);
     return consumer;
+  }
+
+  /** A tracked consumer of Brook's client in a group of its own (unless `config` names one), 100 ms fetch waits. */
+  consumer(config: Partial<Parameters<Kafka["consumer"]>[0]> = {}): Consumer {
+    return this.track(
+      this.kafka.consumer({
+        groupId: `${this.groupPrefix}-${++this.groups}`,
+        maxWaitTimeInMs: 100,
+        ...config,
+      }),
+    );
   }
 
   /** Sends `messages` to `topic` with a producer of its own. */
