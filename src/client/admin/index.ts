@@ -362,49 +362,47 @@ export function createAdmin({
   // Topic offsets
 
   /**
-   * Unlike KafkaJS, partitions and leaders come from fresh metadata rather than the cache, so a
-   * partition added a moment ago is included.
+   * Each partition of `topic` with its high watermark and its offset at `timestamp` (ListOffsets,
+   * read_committed). Unlike KafkaJS, partitions and leaders come from fresh metadata rather than the
+   * cache, so a partition added a moment ago is included.
    */
-  const topicOffsetsRetry = {
-    retryOn: (e: unknown) => isStaleMetadata(e) || isConnectionFailure(e),
-    beforeRetry: () => cluster.refreshMetadata(),
-  };
-
-  async function fetchTopicOffsets(topic: string) {
-    checkTopic(topic);
+  async function topicOffsets<T>(
+    topic: string,
+    timestamp: bigint,
+    entry: (partition: number, high: bigint, atTimestamp: bigint) => T,
+  ): Promise<T[]> {
     return withRetries(
       ctx,
       async () => {
         const layout = await topicLayout(ctx, topic);
         const high = await listOffsets(ctx, topic, layout, LATEST_OFFSET, READ_COMMITTED);
-        const low = await listOffsets(ctx, topic, layout, EARLIEST_OFFSET, READ_COMMITTED);
-        return layout.map(({ partition }) => {
-          const h = String(high.get(partition));
-          return { partition, offset: h, high: h, low: String(low.get(partition)) };
-        });
+        const found = await listOffsets(ctx, topic, layout, timestamp, READ_COMMITTED);
+        return layout.map(({ partition }) => entry(partition, high.get(partition)!, found.get(partition)!));
       },
-      topicOffsetsRetry,
+      {
+        retryOn: (e: unknown) => isStaleMetadata(e) || isConnectionFailure(e),
+        beforeRetry: () => cluster.refreshMetadata(),
+      },
     );
+  }
+
+  async function fetchTopicOffsets(topic: string) {
+    checkTopic(topic);
+    return topicOffsets(topic, EARLIEST_OFFSET, (partition, high, low) => {
+      const h = String(high);
+      return { partition, offset: h, high: h, low: String(low) };
+    });
   }
 
   async function fetchTopicOffsetsByTimestamp(topic: string, timestamp?: number) {
     checkTopic(topic);
-    return withRetries(
-      ctx,
-      async () => {
-        const layout = await topicLayout(ctx, topic);
-        const high = await listOffsets(ctx, topic, layout, LATEST_OFFSET, READ_COMMITTED);
-        // No timestamp: the latest offsets, as KafkaJS.
-        const at = timestamp === undefined || timestamp === null ? LATEST_OFFSET : BigInt(timestamp);
-        const found = await listOffsets(ctx, topic, layout, at, READ_COMMITTED);
-        return layout.map(({ partition }) => {
-          const offset = found.get(partition)!;
-          // No record at or after the timestamp: the partition's end.
-          return { partition, offset: String(offset >= 0n ? offset : high.get(partition)) };
-        });
-      },
-      topicOffsetsRetry,
-    );
+    // No timestamp: the latest offsets, as KafkaJS.
+    const at = timestamp === undefined || timestamp === null ? LATEST_OFFSET : BigInt(timestamp);
+    // No record at or after the timestamp: the partition's end.
+    return topicOffsets(topic, at, (partition, high, offset) => ({
+      partition,
+      offset: String(offset >= 0n ? offset : high),
+    }));
   }
 
   // -------------------------------------------------------------------------------------------
