@@ -356,6 +356,29 @@ export class EosManager implements ProducerIdentity {
     }
     const groupId = metadata?.groupId ?? consumerGroupId!;
     if (metadata && !hasGeneration(metadata)) metadata = null;
+    // The consumer may have rejoined since it handed out these records, under a generation that
+    // gave the partitions to another member: its current metadata would then pass the coordinator's
+    // check and commit offsets (and output) the new owner is producing too. Offsets for partitions
+    // the consumer no longer owns are refused here, as the coordinator refuses a stale generation.
+    if (member && metadata) {
+      const lost = topics.flatMap(({ topic, partitions }) =>
+        partitions
+          .filter(({ partition }) => !member.owns(topic, partition))
+          .map(({ partition }) => `${topic}-${partition}`),
+      );
+      if (lost.length > 0) {
+        const err = producerError(
+          ErrorCode.ILLEGAL_GENERATION,
+          `the consumer no longer owns ${lost.join(", ")}: its offsets and output belong to the partitions' new owner`,
+        );
+        this.logger.warn("sendOffsets for partitions the consumer has given up", {
+          groupId,
+          partitions: lost,
+        });
+        this.markAbortable(err);
+        throw err;
+      }
+    }
 
     await this.retrier(async (bail) => {
       const broker = await this.coordinator();

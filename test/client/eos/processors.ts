@@ -2,6 +2,7 @@
  * Exactly-once processors as child processes (fixtures/processor.ts) and the checks the tests make
  * on what they wrote: every input record's result exactly once under read_committed.
  */
+import { appendFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -47,6 +48,9 @@ export class Processor {
       const parts = this.buf.split("\n");
       this.buf = parts.pop()!;
       this.lines.push(...parts);
+      if (process.env.EOS_DEBUG)
+        for (const l of parts)
+          appendFileSync(process.env.EOS_DEBUG, `${Date.now()} ${this.name} ${this.proc.pid} ${l}\n`);
       for (const w of this.waiters.splice(0)) w();
     });
     this.proc.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString()));
