@@ -151,7 +151,13 @@ async function abortedIn(
     at += batchSizeAt(last, at);
   }
   const list = await log.collectAbortedTransactions(fetchOffset, end);
-  return list.map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
+  // The index holds aborts in the order their markers were written, so a long transaction aborted
+  // late (its producer fenced by a restart) comes after shorter ones that began later. Clients that
+  // walk the list as a queue by first offset (KafkaJS 2.2.4) then miss it and deliver aborted
+  // records; Java's and librdkafka's consumers sort it themselves. Sorted here, every client agrees.
+  return list
+    .map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }))
+    .sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
 }
 
 /** Waits until one of the logs gets an append, the timeout passes, or the broker closes. */

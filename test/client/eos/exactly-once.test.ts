@@ -46,16 +46,8 @@ describe("exactly-once with Brook's consumer and transactional producer (process
     await tb.close();
   });
 
-  // KNOWN EXACTLY-ONCE HOLE (issue 15 stays open until this passes): in about half the runs one
-  // chunk (5 results) is read twice. Traced with EOS_DEBUG=<file> (processor events with times):
-  // a processor's sendOffsets stalls for seconds after its records were sent, the test SIGKILLs
-  // it, the replacement (same transactional id) reads the old committed offset, redoes the chunk
-  // and commits, and the killed transaction's records are read as committed too, although
-  // InitProducerId should have aborted them. Where they get committed (coordinator, markers, or
-  // the client's first transaction after the epoch bump) is not found yet.
   it(`2 processors, a join mid-stream and a SIGKILL in each of ${ROUNDS} rounds: every result once under read_committed`, {
     timeout: 150_000,
-    todo: "known exactly-once hole: a chunk of a processor killed during a stalled sendOffsets is read twice in about half the runs (see the comment above)",
   }, async (t) => {
     await createTopic(admin, "eos-in", PARTITIONS);
     await createTopic(admin, "eos-out", PARTITIONS);
