@@ -604,9 +604,11 @@ export class RecordSender {
           continue;
         }
         if (head.refreshBeforeRetry) {
-          // The refresh's completion schedules the next drain, which resends.
+          // The refresh's completion schedules the next drain, which resends; the timer is the
+          // fallback when no refresh starts (one already running, or the producer winding down).
           head.refreshBeforeRetry = false;
           metadataNeeded = true;
+          wakeAt = Math.min(wakeAt, now + 100);
           continue;
         }
       } else {
