@@ -42,6 +42,7 @@ import {
   KafkaJSTimeout,
   protocolError,
 } from "../errors.js";
+import { groupDescription } from "../group-description.js";
 import { ADMIN_EVENTS, createOn, InstrumentationEmitter } from "../instrumentation.js";
 import type { Logger } from "../logger.js";
 import { createRetry, type RetryOptions } from "../retry.js";
@@ -93,7 +94,6 @@ import type {
   AclFilter,
   Admin,
   AlterConfigResponse,
-  ConsumerGroupState,
   DeleteAclResponse,
   DeleteGroupsResult,
   DescribeAclResponse,
@@ -658,36 +658,9 @@ export function createAdmin({
             includeAuthorizedOperations: false,
           });
           return response.groups.map((g) => {
-            // DescribeGroups v6 reports an unknown group as GROUP_ID_NOT_FOUND; older versions, which
-            // KafkaJS speaks, as a Dead group with no error. Keep KafkaJS's answer.
-            if (g.errorCode === ErrorCode.GROUP_ID_NOT_FOUND) {
-              return {
-                errorCode: 0,
-                groupId: g.groupId,
-                state: "Dead" as const,
-                protocolType: "",
-                protocol: "",
-                members: [],
-              };
-            }
-            if (g.errorCode !== 0) {
-              if (isCoordinatorMoved({ code: g.errorCode })) cluster.forgetCoordinator(g.groupId, "GROUP");
-              throw protocolError(g.errorCode, g.errorMessage);
-            }
-            return {
-              errorCode: g.errorCode,
-              groupId: g.groupId,
-              state: g.groupState as ConsumerGroupState,
-              protocolType: g.protocolType,
-              protocol: g.protocolData,
-              members: g.members.map((m) => ({
-                memberId: m.memberId,
-                clientId: m.clientId,
-                clientHost: m.clientHost,
-                memberMetadata: m.memberMetadata,
-                memberAssignment: m.memberAssignment,
-              })),
-            };
+            if (g.errorCode !== ErrorCode.NONE && isCoordinatorMoved({ code: g.errorCode }))
+              cluster.forgetCoordinator(g.groupId, "GROUP");
+            return groupDescription(g);
           });
         }),
       );

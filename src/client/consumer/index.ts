@@ -8,12 +8,12 @@
 import { ErrorCode } from "../../protocol/error-codes.js";
 import { DescribeGroups } from "../../protocol/messages/index.js";
 import type { Cluster } from "../cluster/index.js";
-import { KafkaJSError, KafkaJSNonRetriableError, protocolError } from "../errors.js";
+import { KafkaJSError, KafkaJSNonRetriableError } from "../errors.js";
+import { groupDescription } from "../group-description.js";
 import { CONSUMER_EVENTS, createOn, InstrumentationEmitter } from "../instrumentation.js";
 import type { Logger } from "../logger.js";
 import { createRetry, RETRY_DEFAULTS, type RetryOptions } from "../retry.js";
 import type {
-  ConsumerGroupState,
   ConsumerRunConfig,
   ConsumerSubscribeTopic,
   ConsumerSubscribeTopics,
@@ -443,32 +443,7 @@ export function createConsumer(options: CreateConsumerOptions): Consumer {
       if (!g) throw new KafkaJSError(`Group ${groupId} not in the DescribeGroups answer`);
       if (g.errorCode === ErrorCode.NOT_COORDINATOR || g.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE)
         groupCluster.forgetCoordinator(groupId, "GROUP");
-      // Newer versions report an unknown group as GROUP_ID_NOT_FOUND; KafkaJS shows it as Dead.
-      if (g.errorCode === ErrorCode.GROUP_ID_NOT_FOUND) {
-        return {
-          errorCode: 0,
-          groupId,
-          state: "Dead",
-          protocolType: "",
-          protocol: "",
-          members: [],
-        } as GroupDescription;
-      }
-      if (g.errorCode !== ErrorCode.NONE) throw protocolError(g.errorCode, g.errorMessage);
-      return {
-        errorCode: g.errorCode,
-        groupId: g.groupId,
-        state: g.groupState as ConsumerGroupState,
-        protocolType: g.protocolType,
-        protocol: g.protocolData,
-        members: g.members.map((m) => ({
-          memberId: m.memberId,
-          clientId: m.clientId,
-          clientHost: m.clientHost,
-          memberMetadata: m.memberMetadata,
-          memberAssignment: m.memberAssignment,
-        })),
-      } as GroupDescription;
+      return groupDescription(g);
     });
   };
 
