@@ -17,7 +17,7 @@ import {
   apacheKafkaUnavailable,
   startApacheKafka,
 } from "../../support/apache-kafka.js";
-import { assertExactlyOnce, type Processor, readCommitted } from "../eos/processors.js";
+import { assertExactlyOnce, type Processor, readCommittedWithJava } from "../eos/processors.js";
 import { fillInput, runKillRounds } from "../eos/support.js";
 import { checkDelivery, keepProducing, Member } from "./members.js";
 import { until } from "./support.js";
@@ -92,7 +92,7 @@ describe("Brook's consumer in processes against Apache Kafka 4.4 (three brokers)
       finishMs: 180_000,
       pollMs: 500,
     });
-    assertExactlyOnce(await readCommitted(cluster.bootstrap, "eos-out", 3 * PER_PARTITION), 3, PER_PARTITION);
+    assertExactlyOnce(await readCommittedWithJava(cluster.bootstrap, "eos-out"), 3, PER_PARTITION);
     t.diagnostic(`${processes.length} processor processes`);
   });
 
