@@ -5,6 +5,7 @@
  * while a request is in flight are queued up to a bound; past it the socket is paused.
  */
 import type { Socket } from "node:net";
+import { FrameReader, FrameSizeError } from "../../protocol/frame-reader.js";
 
 export interface ConnectionLimits {
   /** socket.request.max.bytes */
@@ -48,8 +49,7 @@ export class Connection {
   /** Free-form per-connection state for handlers (e.g. SASL). */
   readonly state = new Map<string, unknown>();
 
-  private readonly chunks: Buffer[] = [];
-  private buffered = 0;
+  private readonly frames: FrameReader;
   private readonly queue: Buffer[] = [];
   private writing = false;
   private running = 0;
@@ -68,6 +68,7 @@ export class Connection {
     private readonly onClose: (conn: Connection, reason: string | null) => void,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.frames = new FrameReader(0, limits.maxRequestBytes);
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", () => this.close(null));
@@ -88,61 +89,27 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     this.lastActive = Date.now();
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    this.frames.push(chunk);
     this.extractFrames();
     this.maybePause();
     this.pump();
   }
 
   private extractFrames(): void {
-    while (this.buffered >= 4) {
-      const size = this.peekSize();
-      if (size < 0 || size > this.limits.maxRequestBytes) {
+    for (;;) {
+      let frame: Buffer | null;
+      try {
+        frame = this.frames.next();
+      } catch (e) {
+        if (!(e instanceof FrameSizeError)) throw e;
         this.close(
-          `request size ${size} outside [0, ${this.limits.maxRequestBytes}] (socket.request.max.bytes)`,
+          `request size ${e.size} outside [0, ${this.limits.maxRequestBytes}] (socket.request.max.bytes)`,
         );
         return;
       }
-      if (this.buffered < 4 + size) return;
-      this.queue.push(this.take(4 + size).subarray(4));
+      if (frame === null) return;
+      this.queue.push(frame);
     }
-  }
-
-  private peekSize(): number {
-    const first = this.chunks[0]!;
-    if (first.length >= 4) return first.readInt32BE(0);
-    const head = Buffer.concat(this.chunks, Math.min(this.buffered, 8));
-    return head.readInt32BE(0);
-  }
-
-  /** Removes n bytes from the front of the chunk list; concatenates only when a frame spans chunks. */
-  private take(n: number): Buffer {
-    const first = this.chunks[0]!;
-    let out: Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-    } else {
-      out = Buffer.allocUnsafe(n);
-      let filled = 0;
-      while (filled < n) {
-        const c = this.chunks[0]!;
-        const need = n - filled;
-        if (c.length <= need) {
-          c.copy(out, filled);
-          filled += c.length;
-          this.chunks.shift();
-        } else {
-          c.copy(out, filled, 0, need);
-          this.chunks[0] = c.subarray(need);
-          filled += need;
-        }
-      }
-    }
-    this.buffered -= n;
-    return out;
   }
 
   private maybePause(): void {
@@ -246,7 +213,7 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
-    this.chunks.length = 0;
+    this.frames.clear();
     this.pendingResponses.length = 0;
     this.socket.destroy();
     this.onClose(this, reason);

@@ -7,6 +7,7 @@
 import type net from "node:net";
 import type tls from "node:tls";
 import { decodeResponse, encodeRequestChunks } from "../../protocol/frame.js";
+import { FrameReader, FrameSizeError } from "../../protocol/frame-reader.js";
 import type { ApiDeclaration, RequestInput, ResponseOf } from "../../protocol/schema.js";
 import { KafkaJSConnectionError, KafkaJSRequestTimeoutError } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -82,10 +83,8 @@ export class Connection {
   private readonly inflight = new Map<number, Pending>();
   private readonly queue: Queued[] = [];
   private inflightCount = 0;
-  // Incoming bytes not yet forming a whole frame.
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  private nextFrameSize = -1;
+  // Incoming bytes not yet forming a whole frame; a response is at least its correlation id.
+  private readonly frames = new FrameReader(4, MAX_RESPONSE_BYTES);
 
   constructor(opts: ConnectionOptions) {
     this.opts = opts;
@@ -306,57 +305,20 @@ export class Connection {
   }
 
   private onData(data: Buffer): void {
-    this.chunks.push(data);
-    this.buffered += data.length;
+    this.frames.push(data);
     for (;;) {
-      if (this.nextFrameSize < 0) {
-        if (this.buffered < 4) return;
-        const head = this.take(4);
-        const size = head.readInt32BE(0);
-        if (size < 4 || size > MAX_RESPONSE_BYTES) {
-          this.abort(new Error(`Invalid response frame size ${size}`));
-          return;
-        }
-        this.nextFrameSize = size;
+      let frame: Buffer | null;
+      try {
+        frame = this.frames.next();
+      } catch (e) {
+        if (!(e instanceof FrameSizeError)) throw e;
+        this.abort(new Error(`Invalid response frame size ${e.size}`));
+        return;
       }
-      if (this.buffered < this.nextFrameSize) return;
-      const frame = this.take(this.nextFrameSize);
-      this.nextFrameSize = -1;
+      if (frame === null) return;
       this.onFrame(frame);
       if (!this.connected) return;
     }
-  }
-
-  /** Removes n bytes from the front of the buffered chunks (n <= buffered). */
-  private take(n: number): Buffer {
-    const first = this.chunks[0]!;
-    if (first.length === n) {
-      this.chunks.shift();
-      this.buffered -= n;
-      return first;
-    }
-    if (first.length > n) {
-      this.chunks[0] = first.subarray(n);
-      this.buffered -= n;
-      return first.subarray(0, n);
-    }
-    const out = Buffer.allocUnsafe(n);
-    let off = 0;
-    while (off < n) {
-      const c = this.chunks[0]!;
-      const want = n - off;
-      if (c.length <= want) {
-        c.copy(out, off);
-        off += c.length;
-        this.chunks.shift();
-      } else {
-        c.copy(out, off, 0, want);
-        this.chunks[0] = c.subarray(want);
-        off += want;
-      }
-    }
-    this.buffered -= n;
-    return out;
   }
 
   private onFrame(frame: Buffer): void {
@@ -420,9 +382,7 @@ export class Connection {
     this.connected = false;
     this.socket?.destroy();
     this.socket = null;
-    this.chunks = [];
-    this.buffered = 0;
-    this.nextFrameSize = -1;
+    this.frames.clear();
     const reason = this.closing
       ? "Connection closed by the client"
       : e
