@@ -327,6 +327,8 @@ export class RecordSender {
   private flushWaiters: Array<() => void> = [];
   private flushing = 0;
   private refreshing: Promise<void> | null = null;
+  /** Someone asked for a refresh while one ran: start another when it ends. */
+  private refreshQueued = false;
   private adding: Promise<void> | null = null;
   private resetting: Promise<void> | null = null;
   /** The producer id is being replaced after a lost sequence; no new batches until it is. */
@@ -604,11 +606,10 @@ export class RecordSender {
           continue;
         }
         if (head.refreshBeforeRetry) {
-          // The refresh's completion schedules the next drain, which resends; the timer is the
-          // fallback when no refresh starts (one already running, or the producer winding down).
+          // A refresh starting after the failure (or chained onto one that began before it) ends
+          // with a drain, which resends. A producer winding down starts none: the timer resends.
           head.refreshBeforeRetry = false;
-          metadataNeeded = true;
-          wakeAt = Math.min(wakeAt, now + 100);
+          if (!this.refreshMetadata()) wakeAt = Math.min(wakeAt, now + 100);
           continue;
         }
       } else {
@@ -1090,9 +1091,18 @@ export class RecordSender {
     for (const w of waiters) w();
   }
 
-  /** One metadata refresh at a time; reconnects first when the cluster lost every connection. */
-  private refreshMetadata(): void {
-    if (this.refreshing || !this.isActive()) return;
+  /**
+   * One metadata refresh at a time; reconnects first when the cluster lost every connection. A call
+   * while one runs queues one more after it, since the running one may predate what the caller
+   * learned. False when none will run (the producer is winding down); otherwise a drain follows.
+   */
+  private refreshMetadata(): boolean {
+    if (!this.isActive()) return false;
+    if (this.refreshing) {
+      this.refreshQueued = true;
+      return true;
+    }
+    this.refreshQueued = false;
     this.refreshing = (async () => {
       if (this.isActive() && !this.cluster.isConnected()) await this.cluster.connect();
       await this.cluster.refreshMetadata();
@@ -1102,8 +1112,9 @@ export class RecordSender {
       })
       .finally(() => {
         this.refreshing = null;
-        this.scheduleDrain();
+        if (!this.refreshQueued || !this.refreshMetadata()) this.scheduleDrain();
       });
+    return true;
   }
 
   /** AddPartitionsToTxn for the partitions about to get their first batch of the transaction. */
