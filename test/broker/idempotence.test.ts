@@ -5,7 +5,7 @@
  * Produce request twice writes each record once.
  */
 import assert from "node:assert/strict";
-import { createServer, type Server, type Socket, connect } from "node:net";
+import { connect } from "node:net";
 import { after, before, test } from "node:test";
 import { ErrorCode } from "../../src/protocol/error-codes.js";
 import { encodeRequest, decodeResponse } from "../../src/protocol/frame.js";
@@ -16,6 +16,7 @@ import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
 import { testEachClient } from "../support/clients.js";
 import { fetchAllRecords } from "../support/fetch-records.js";
 import { RawClient } from "../support/raw-client.js";
+import { listen, splitFrames } from "../support/tcp-peer.js";
 
 let b: TestBroker;
 before(async () => {
@@ -82,20 +83,16 @@ test("a replayed Produce request is answered with the original offset and not wr
 });
 
 /** A TCP proxy that sends every Produce request to the broker twice and drops the second answer. */
-function duplicatingProxy(
+async function duplicatingProxy(
   target: number,
-): Promise<{ server: Server; port: number; duplicated: () => number }> {
+): Promise<{ port: number; duplicated: () => number; stop: () => Promise<void> }> {
   let duplicated = 0;
-  const server = createServer((client: Socket) => {
-    const upstream = connect(target, "127.0.0.1");
+  const peer = await listen((client, track) => {
+    const upstream = track(connect(target, "127.0.0.1"));
     const drop = new Set<number>();
-    let inBuf = Buffer.alloc(0);
-    let outBuf = Buffer.alloc(0);
-    client.on("data", (d: Buffer) => {
-      inBuf = Buffer.concat([inBuf, d]);
-      while (inBuf.length >= 4 && inBuf.length >= 4 + inBuf.readInt32BE(0)) {
-        const frame = inBuf.subarray(0, 4 + inBuf.readInt32BE(0));
-        inBuf = inBuf.subarray(frame.length);
+    client.on(
+      "data",
+      splitFrames((frame) => {
         upstream.write(frame);
         const apiKey = frame.readInt16BE(4);
         if (apiKey === 0) {
@@ -104,26 +101,24 @@ function duplicatingProxy(
           upstream.write(Buffer.from(frame));
           duplicated++;
         }
-      }
-    });
+      }),
+    );
     const seen = new Set<number>();
-    upstream.on("data", (d: Buffer) => {
-      outBuf = Buffer.concat([outBuf, d]);
-      while (outBuf.length >= 4 && outBuf.length >= 4 + outBuf.readInt32BE(0)) {
-        const frame = outBuf.subarray(0, 4 + outBuf.readInt32BE(0));
-        outBuf = outBuf.subarray(frame.length);
+    upstream.on(
+      "data",
+      splitFrames((frame) => {
         const correlationId = frame.readInt32BE(4);
         if (drop.has(correlationId)) {
           if (seen.has(correlationId)) {
             seen.delete(correlationId);
             drop.delete(correlationId);
-            continue;
+            return;
           }
           seen.add(correlationId);
         }
         client.write(frame);
-      }
-    });
+      }),
+    );
     const close = () => {
       client.destroy();
       upstream.destroy();
@@ -133,11 +128,7 @@ function duplicatingProxy(
     client.on("close", close);
     upstream.on("close", close);
   });
-  return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () =>
-      resolve({ server, port: (server.address() as { port: number }).port, duplicated: () => duplicated }),
-    ),
-  );
+  return { port: peer.port, duplicated: () => duplicated, stop: () => peer.stop() };
 }
 
 const DUPLICATED =
@@ -169,7 +160,7 @@ testEachClient(DUPLICATED, { timeout: 60_000 }, async (client) => {
     }
   } finally {
     await producer.disconnect();
-    proxy.server.close();
+    await proxy.stop();
   }
   assert.ok(proxy.duplicated() >= 20, `every produce request was replayed (${proxy.duplicated()})`);
   const values = (await fetchAllRecords(b.port, topic, 0)).map((r) => r.value?.toString());

@@ -26,6 +26,7 @@ import { SaslAuthenticate } from "../../src/protocol/messages/sasl-authenticate.
 import { SaslHandshake } from "../../src/protocol/messages/sasl-handshake.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
 import { CLIENTS, type ClientModule, kafkajs } from "../support/clients.js";
+import { listen, type Peer, splitFrames } from "../support/tcp-peer.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 
@@ -85,53 +86,10 @@ async function rejection(fn: () => Promise<unknown>): Promise<Error & Record<str
 
 // ------------------------------------------------------------------ peers
 
-/** A TCP server on 127.0.0.1:0 whose `stop()` also ends the connections clients left open. */
-interface Peer {
-  address: string;
-  port: number;
-  stop(): Promise<void>;
-}
-
-function listen(onConnection: (s: net.Socket) => void): Promise<Peer> {
-  const sockets = new Set<net.Socket>();
-  return new Promise((resolve) => {
-    const server = net.createServer((s) => {
-      sockets.add(s);
-      s.on("close", () => sockets.delete(s));
-      s.on("error", () => {});
-      onConnection(s);
-    });
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      resolve({
-        address: `127.0.0.1:${port}`,
-        port,
-        stop: () => {
-          for (const s of sockets) s.destroy();
-          return new Promise((r) => server.close(() => r()));
-        },
-      });
-    });
-  });
-}
-
 /** Bytes no Kafka response starts with: an HTTP answer (its first 4 bytes read as a ~1.2 GB frame). */
 const GARBAGE = Buffer.from("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
 
 type Fault = "close" | "silent" | "garbage" | "truncated";
-
-/** Splits a byte stream into Kafka frames (int32 size prefix included). */
-function frames(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void {
-  let buf = Buffer.alloc(0);
-  return (chunk) => {
-    buf = Buffer.concat([buf, chunk]);
-    while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
-      const frame = buf.subarray(0, 4 + buf.readInt32BE(0));
-      buf = buf.subarray(frame.length);
-      onFrame(frame);
-    }
-  };
-}
 
 /**
  * A proxy in front of the broker. `fault(apiKey, f)` makes every later request of that API meet
@@ -176,7 +134,7 @@ class FaultyProxy {
     const apiVersionsRequests = new Map<number, number>(); // correlation id -> version
     client.on(
       "data",
-      frames((frame) => {
+      splitFrames((frame) => {
         const apiKey = frame.readInt16BE(4);
         const apiVersion = frame.readInt16BE(6);
         const correlationId = frame.readInt32BE(8);
@@ -218,7 +176,7 @@ class FaultyProxy {
     );
     upstream.on(
       "data",
-      frames((frame) => {
+      splitFrames((frame) => {
         const correlationId = frame.readInt32BE(4);
         const version = apiVersionsRequests.get(correlationId);
         if (version === undefined) return void client.write(frame);

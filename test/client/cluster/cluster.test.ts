@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -21,32 +20,10 @@ import { ApiVersions, Metadata, Produce } from "../../../src/protocol/messages/i
 import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
 import { freePorts } from "../../support/apache-kafka.js";
 import { spawnBroker } from "../../support/broker-process.js";
+import { listen } from "../../support/tcp-peer.js";
 
 const logger = createLogger({ level: logLevel.NOTHING });
 const quickRetry = { retries: 2, initialRetryTime: 20, maxRetryTime: 100 };
-
-/** A TCP server that does `behaviour` with every connection; closed by the returned function. */
-async function fakeBroker(
-  behaviour: (s: net.Socket) => void,
-): Promise<{ address: string; close: () => Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on("error", () => {});
-    s.on("close", () => sockets.delete(s));
-    behaviour(s);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as net.AddressInfo;
-  return {
-    address: `127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
 
 describe("client cluster against Brook", () => {
   let tb: TestBroker;
@@ -211,7 +188,7 @@ describe("client cluster: broker restarts and broken peers", () => {
   });
 
   it("a peer that closes the socket at once gives a retriable KafkaJSConnectionError, then retries run out", async () => {
-    const fake = await fakeBroker((s) => s.destroy());
+    const fake = await listen((s) => s.destroy());
     try {
       const cluster = new Cluster({ brokers: [fake.address], logger, retry: quickRetry });
       await assert.rejects(cluster.connect(), (e: Error) => {
@@ -221,14 +198,12 @@ describe("client cluster: broker restarts and broken peers", () => {
         return true;
       });
     } finally {
-      await fake.close();
+      await fake.stop();
     }
   });
 
   it("a peer that answers with garbage gives a connection error, not a crash", async () => {
-    const fake = await fakeBroker((s) =>
-      s.once("data", () => s.write(Buffer.from("\x00\x00\x00\x08garbage!"))),
-    );
+    const fake = await listen((s) => s.once("data", () => s.write(Buffer.from("\x00\x00\x00\x08garbage!"))));
     try {
       const cluster = new Cluster({ brokers: [fake.address], logger, retry: quickRetry });
       await assert.rejects(cluster.connect(), (e: Error) => {
@@ -236,12 +211,12 @@ describe("client cluster: broker restarts and broken peers", () => {
         return true;
       });
     } finally {
-      await fake.close();
+      await fake.stop();
     }
   });
 
   it("a peer that never answers gives KafkaJSRequestTimeoutError within requestTimeout", async () => {
-    const fake = await fakeBroker(() => {});
+    const fake = await listen(() => {});
     try {
       const cluster = new Cluster({
         brokers: [fake.address],
@@ -257,7 +232,7 @@ describe("client cluster: broker restarts and broken peers", () => {
       });
       assert.ok(Date.now() - started < 5000);
     } finally {
-      await fake.close();
+      await fake.stop();
     }
   });
 });

@@ -24,6 +24,7 @@ import { decodeResponse, encodeResponse } from "../../../src/protocol/frame.js";
 import { Fetch } from "../../../src/protocol/messages/index.js";
 import { decodeRecordBatches, encodeRecordBatchSync } from "../../../src/protocol/records/index.js";
 import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
+import { listen, splitFrames } from "../../support/tcp-peer.js";
 import { committedOffsets, createTopic, kafkajs, until } from "./support.js";
 
 const require = createRequire(import.meta.url);
@@ -99,7 +100,6 @@ async function legacyEntries(
 /** A proxy that passes everything to the broker and rewrites the records of Fetch answers. */
 async function legacyProxy(brokerPort: number) {
   const formOf = new Map<bigint, number>();
-  const sockets = new Set<net.Socket>();
   let rewritten = 0;
 
   async function rewrite(records: Buffer): Promise<Buffer> {
@@ -114,19 +114,14 @@ async function legacyProxy(brokerPort: number) {
     return Buffer.concat(parts);
   }
 
-  const server = net.createServer((client) => {
-    const upstream = net.connect(brokerPort, "127.0.0.1");
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on("error", () => {});
-      s.on("close", () => sockets.delete(s));
-    }
+  const peer = await listen((client, track) => {
+    const upstream = track(net.connect(brokerPort, "127.0.0.1"));
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());
     const fetchVersions = new Map<number, number>();
     client.on(
       "data",
-      frames((frame) => {
+      splitFrames((frame) => {
         if (frame.readInt16BE(4) === Fetch.key) fetchVersions.set(frame.readInt32BE(8), frame.readInt16BE(6));
         upstream.write(frame);
       }),
@@ -135,7 +130,7 @@ async function legacyProxy(brokerPort: number) {
     let queue = Promise.resolve();
     upstream.on(
       "data",
-      frames((frame) => {
+      splitFrames((frame) => {
         queue = queue.then(async () => {
           const correlationId = frame.readInt32BE(4);
           const version = fetchVersions.get(correlationId);
@@ -150,31 +145,13 @@ async function legacyProxy(brokerPort: number) {
       }),
     );
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as net.AddressInfo).port;
+  const { port } = peer;
   return {
     port,
     formOf,
     rewritten: () => rewritten,
     socketFactory: ({ onConnect }: { onConnect: () => void }) => net.connect(port, "127.0.0.1", onConnect),
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
-
-/** Splits a byte stream into size-prefixed frames (size included). */
-function frames(onFrame: (frame: Buffer) => void): (d: Buffer) => void {
-  let buf: Buffer = Buffer.alloc(0);
-  return (d) => {
-    buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
-    while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
-      const frame = buf.subarray(0, 4 + buf.readInt32BE(0));
-      buf = buf.subarray(frame.length);
-      onFrame(frame);
-    }
+    close: () => peer.stop(),
   };
 }
 

@@ -8,21 +8,16 @@ import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { Kafka, logLevel } from "../../../src/client/index.js";
 import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
+import { listen } from "../../support/tcp-peer.js";
 
 /** Forwards to `target`; while stalled it reads nothing from the clients. */
 async function stallingProxy(target: string) {
   const [host, port] = target.split(":") as [string, string];
-  const sockets = new Set<net.Socket>();
   const clients = new Set<net.Socket>();
   let stalledUntil = 0;
-  const server = net.createServer((client) => {
-    const upstream = net.connect({ host, port: Number(port) });
+  const peer = await listen((client, track) => {
+    const upstream = track(net.connect({ host, port: Number(port) }));
     clients.add(client);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on("error", () => {});
-      s.on("close", () => sockets.delete(s));
-    }
     client.on("close", () => clients.delete(client));
     upstream.pipe(client);
     client.on("data", (d: Buffer) => {
@@ -35,9 +30,8 @@ async function stallingProxy(target: string) {
     });
     client.on("end", () => upstream.end());
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
-    address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    address: peer.address,
     /** Stops reading from every client for `ms`. */
     stall(ms: number) {
       stalledUntil = Date.now() + ms;
@@ -46,11 +40,7 @@ async function stallingProxy(target: string) {
         setTimeout(() => c.resume(), ms);
       }
     },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
+    close: () => peer.stop(),
   };
 }
 

@@ -16,36 +16,18 @@ import {
 } from "../../../src/protocol/messages/index.js";
 import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
 import { CLIENTS } from "../../support/clients.js";
-
-/** Splits a byte stream into size-prefixed frames (size included). */
-function frames(onFrame: (frame: Buffer) => void): (d: Buffer) => void {
-  let buf: Buffer = Buffer.alloc(0);
-  return (d) => {
-    buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
-    while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
-      const frame = buf.subarray(0, 4 + buf.readInt32BE(0));
-      buf = buf.subarray(frame.length);
-      onFrame(frame);
-    }
-  };
-}
+import { listen, splitFrames } from "../../support/tcp-peer.js";
 
 /** A proxy that authenticates SASL "AWS" itself and passes every other request to the broker. */
 async function awsSaslProxy(brokerPort: number) {
   const authBytes: Buffer[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(brokerPort, "127.0.0.1");
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on("error", () => {});
-      s.on("close", () => sockets.delete(s));
-    }
+  const peer = await listen((client, track) => {
+    const upstream = track(net.connect(brokerPort, "127.0.0.1"));
     client.on("close", () => upstream.destroy());
     const apiVersions = new Map<number, number>();
     client.on(
       "data",
-      frames((frame) => {
+      splitFrames((frame) => {
         const apiKey = frame.readInt16BE(4);
         const version = frame.readInt16BE(6);
         const correlationId = frame.readInt32BE(8);
@@ -77,7 +59,7 @@ async function awsSaslProxy(brokerPort: number) {
     );
     upstream.on(
       "data",
-      frames((frame) => {
+      splitFrames((frame) => {
         const correlationId = frame.readInt32BE(4);
         const version = apiVersions.get(correlationId);
         if (version === undefined) return void client.write(frame);
@@ -91,17 +73,12 @@ async function awsSaslProxy(brokerPort: number) {
       }),
     );
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as net.AddressInfo).port;
+  const { port } = peer;
   return {
     port,
     authBytes,
     socketFactory: ({ onConnect }: { onConnect: () => void }) => net.connect(port, "127.0.0.1", onConnect),
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
+    close: () => peer.stop(),
   };
 }
 

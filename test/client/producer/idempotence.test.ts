@@ -13,6 +13,7 @@ import { CreateTopics, Fetch } from "../../../src/protocol/messages/index.js";
 import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
 import { type MinimalBatch, readBatchesMinimal } from "../../support/kafkajs.js";
 import { RawClient } from "../../support/raw-client.js";
+import { listen, type Peer, splitFrames, type Track } from "../../support/tcp-peer.js";
 
 /** Every batch of a partition as stored, headers included (the test suite's own reader). */
 async function fetchBatches(port: number, topic: string, partition: number): Promise<MinimalBatch[]> {
@@ -87,8 +88,7 @@ function assertContiguousSequences(batches: MinimalBatch[], what: string): void 
  * never hears of it), "silent" drops it and keeps the connection (the client's request times out).
  */
 class LossyProxy {
-  private server: net.Server;
-  private readonly sockets = new Set<net.Socket>();
+  private peer: Peer | undefined;
   produceRequests = 0;
   lost = 0;
   port = 0;
@@ -96,30 +96,19 @@ class LossyProxy {
   constructor(
     private readonly target: number,
     private readonly decide: (produceNumber: number) => "pass" | "reset" | "silent",
-  ) {
-    this.server = net.createServer((client) => this.connection(client));
-  }
+  ) {}
 
   async start(): Promise<void> {
-    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", r));
-    this.port = (this.server.address() as net.AddressInfo).port;
+    this.peer = await listen((client, track) => this.connection(client, track));
+    this.port = this.peer.port;
   }
 
   async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise((r) => this.server.close(r));
+    await this.peer?.stop();
   }
 
-  private track(s: net.Socket): void {
-    this.sockets.add(s);
-    s.on("error", () => {});
-    s.on("close", () => this.sockets.delete(s));
-  }
-
-  private connection(client: net.Socket): void {
-    const upstream = net.connect({ host: "127.0.0.1", port: this.target });
-    this.track(client);
-    this.track(upstream);
+  private connection(client: net.Socket, track: Track): void {
+    const upstream = track(net.connect({ host: "127.0.0.1", port: this.target }));
     const doomed = new Map<number, "reset" | "silent">();
     const kill = () => {
       client.destroy();
@@ -127,41 +116,33 @@ class LossyProxy {
     };
     client.on("close", kill);
     upstream.on("close", kill);
-    frames(client, (frame) => {
-      const apiKey = frame.readInt16BE(4);
-      const correlationId = frame.readInt32BE(8);
-      if (apiKey === 0) {
-        const decision = this.decide(++this.produceRequests);
-        if (decision !== "pass") doomed.set(correlationId, decision);
-      }
-      upstream.write(frame);
-    });
-    frames(upstream, (frame) => {
-      const correlationId = frame.readInt32BE(4);
-      const decision = doomed.get(correlationId);
-      if (decision === undefined) {
-        client.write(frame);
-        return;
-      }
-      doomed.delete(correlationId);
-      this.lost++;
-      if (decision === "reset") kill();
-    });
+    client.on(
+      "data",
+      splitFrames((frame) => {
+        const apiKey = frame.readInt16BE(4);
+        const correlationId = frame.readInt32BE(8);
+        if (apiKey === 0) {
+          const decision = this.decide(++this.produceRequests);
+          if (decision !== "pass") doomed.set(correlationId, decision);
+        }
+        upstream.write(frame);
+      }),
+    );
+    upstream.on(
+      "data",
+      splitFrames((frame) => {
+        const correlationId = frame.readInt32BE(4);
+        const decision = doomed.get(correlationId);
+        if (decision === undefined) {
+          client.write(frame);
+          return;
+        }
+        doomed.delete(correlationId);
+        this.lost++;
+        if (decision === "reset") kill();
+      }),
+    );
   }
-}
-
-/** Calls `onFrame` with each whole size-prefixed Kafka frame read from `s`. */
-function frames(s: net.Socket, onFrame: (frame: Buffer) => void): void {
-  let pending: Buffer = Buffer.alloc(0);
-  s.on("data", (chunk: Buffer) => {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-    while (pending.length >= 4) {
-      const size = pending.readInt32BE(0) + 4;
-      if (pending.length < size) break;
-      onFrame(pending.subarray(0, size));
-      pending = pending.subarray(size);
-    }
-  });
 }
 
 describe("producer: idempotence", () => {
