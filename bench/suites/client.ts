@@ -122,6 +122,28 @@ const median = (xs: number[]) => {
 };
 
 /**
+ * Per client and shape, the median of each field over the runs that did not fail; the first run,
+ * error and all, when every run failed.
+ */
+function medianOfRuns<R extends { error?: string }, F extends keyof R>(
+  runs: Map<string, R[]>,
+  fields: F[],
+): Map<string, R> {
+  const out = new Map<string, R>();
+  for (const [k, rs] of runs) {
+    const ok = rs.filter((r) => !r.error);
+    if (ok.length === 0) {
+      out.set(k, rs[0]!);
+      continue;
+    }
+    const m = {} as R;
+    for (const f of fields) (m as Record<F, number>)[f] = median(ok.map((r) => r[f] as number));
+    out.set(k, m);
+  }
+  return out;
+}
+
+/**
  * @confluentinc/kafka-javascript in the bench cache, its bundled librdkafka compiled against the
  * system libraries (a few minutes on 2 cores, once).
  */
@@ -902,22 +924,7 @@ export default async function run(ctx: BenchContext): Promise<void> {
         }
       }
     }
-    const out = new Map<string, Run>();
-    for (const [k, rs] of runs) {
-      const ok = rs.filter((r) => !r.error);
-      out.set(
-        k,
-        ok.length
-          ? {
-              value: median(ok.map((r) => r.value)),
-              p50ms: median(ok.map((r) => r.p50ms)),
-              p99ms: median(ok.map((r) => r.p99ms)),
-              cpuUsPerMsg: median(ok.map((r) => r.cpuUsPerMsg)),
-            }
-          : rs[0]!,
-      );
-    }
-    return out;
+    return medianOfRuns(runs, ["value", "p50ms", "p99ms", "cpuUsPerMsg"]);
   };
 
   const chartRows: Array<{ shape: string; client: string; value: number }> = [];
@@ -1059,22 +1066,7 @@ export default async function run(ctx: BenchContext): Promise<void> {
         [...topics.values()].map((t) => t.topic),
       );
     }
-    const out = new Map<string, ConsumeRun>();
-    for (const [k, rs] of runs) {
-      const ok = rs.filter((r) => !r.error);
-      out.set(
-        k,
-        ok.length
-          ? {
-              recordsPerSec: median(ok.map((r) => r.recordsPerSec)),
-              mbPerSec: median(ok.map((r) => r.mbPerSec)),
-              cpuUsPerRecord: median(ok.map((r) => r.cpuUsPerRecord)),
-              firstRecordSec: median(ok.map((r) => r.firstRecordSec)),
-            }
-          : rs[0]!,
-      );
-    }
-    return out;
+    return medianOfRuns(runs, ["recordsPerSec", "mbPerSec", "cpuUsPerRecord", "firstRecordSec"]);
   };
 
   const recordConsume = (where: string, res: Map<string, ConsumeRun>, peers: Client[], brook: Client) => {

@@ -96,6 +96,21 @@ interface ConsumerAdapter {
   close(): Promise<void>;
 }
 
+/** KafkaJS's run() options that hand every record to `h`, per message or per batch. */
+function kafkaJsRunConfig(mode: ConsumeMode, h: Handler) {
+  return mode === "each-message"
+    ? {
+        eachMessage: async ({ partition, message }: any) =>
+          h(partition, Number(message.offset), message.value),
+      }
+    : {
+        eachBatch: async ({ batch }: any) => {
+          const p = batch.partition;
+          for (const m of batch.messages) h(p, Number(m.offset), m.value);
+        },
+      };
+}
+
 /** Milliseconds since the epoch with sub-millisecond precision, comparable across processes. */
 const wallMs = () => performance.timeOrigin + performance.now();
 const wallUs = () => Math.round(wallMs() * 1000);
@@ -124,19 +139,7 @@ async function kafkajsLike(a: ConsumerWorkerArgs, mod: any, brook: boolean): Pro
     start: async (h) => {
       await consumer.connect();
       await consumer.subscribe({ topics: [a.topic], fromBeginning: true });
-      await consumer.run(
-        a.mode === "each-message"
-          ? {
-              eachMessage: async ({ partition, message }: any) =>
-                h(partition, Number(message.offset), message.value),
-            }
-          : {
-              eachBatch: async ({ batch }: any) => {
-                const p = batch.partition;
-                for (const m of batch.messages) h(p, Number(m.offset), m.value);
-              },
-            },
-      );
+      await consumer.run(kafkaJsRunConfig(a.mode, h));
     },
     close: () => consumer.disconnect(),
   };
@@ -156,19 +159,7 @@ async function confluent(a: ConsumerWorkerArgs, mod: any): Promise<ConsumerAdapt
     start: async (h) => {
       await consumer.connect();
       await consumer.subscribe({ topics: [a.topic] });
-      await consumer.run(
-        a.mode === "each-message"
-          ? {
-              eachMessage: async ({ partition, message }: any) =>
-                h(partition, Number(message.offset), message.value),
-            }
-          : {
-              eachBatch: async ({ batch }: any) => {
-                const p = batch.partition;
-                for (const m of batch.messages) h(p, Number(m.offset), m.value);
-              },
-            },
-      );
+      await consumer.run(kafkaJsRunConfig(a.mode, h));
     },
     close: () => consumer.disconnect(),
   };
