@@ -31,6 +31,7 @@ export interface ProcessorOptions {
 export class Processor {
   readonly proc: ChildProcess;
   readonly lines: string[] = [];
+  readonly startedAt = Date.now();
   exited = false;
   stderr = "";
   private buf = "";
@@ -104,7 +105,8 @@ export class Processor {
   }
 
   describe(): string {
-    return `${this.name}: ${this.lines.slice(-5).join(" | ")}${this.stderr ? ` | stderr ${this.stderr.slice(-500)}` : ""}`;
+    const age = ((Date.now() - this.startedAt) / 1000).toFixed(1);
+    return `${this.name} (pid ${this.proc.pid}, ${age} s${this.exited ? ", exited" : ""}): ${this.lines.slice(-5).join(" | ")}${this.stderr ? ` | stderr ${this.stderr.slice(-500)}` : ""}`;
   }
 
   signal(sig: NodeJS.Signals): void {

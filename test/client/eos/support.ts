@@ -96,8 +96,21 @@ export async function runKillRounds(o: KillRounds): Promise<void> {
     const i = o.victim(round);
     const victim = live[i];
     const before = victim.commits;
+    const bothBefore = live[0].commits + live[1].commits;
     // A random point of the victim's work: after at least one more transaction of its own.
-    await victim.until((l) => l.filter((x) => x.startsWith("TXN ")).length > before, o.roundMs);
+    const progressed = await victim.until(
+      (l) => l.filter((x) => x.startsWith("TXN ")).length > before,
+      o.roundMs,
+    );
+    if (!progressed && !victim.exited && live[0].commits + live[1].commits === bothBefore) {
+      // Neither processor committed for a whole round while input is left: the group is stuck.
+      const left = await remaining();
+      assert.equal(
+        left,
+        0,
+        `round ${round}: no transaction committed in ${o.roundMs} ms with ${left} records left\n${live.map((p) => p.describe()).join("\n")}`,
+      );
+    }
     await sleep(Math.floor(Math.random() * 300));
     assert.deepEqual(
       [...live[0].errors(), ...live[1].errors()],
