@@ -107,17 +107,8 @@ describeEachClient("exactly-once processing with transactions", (client) => {
     await tb.close();
   });
 
-  // With Brook's producer, a restarted worker sometimes committed nothing for 30 s. Most of it was
-  // a resend waiting for a metadata refresh that never started (fixed: the wait has a timer); after
-  // that fix 1 run in 9 still stalled on 2026-12-07, cause not found. The results that are committed
-  // stay exactly-once. Reported as todo until the remaining stall is understood.
   it(`consume-transform-produce killed with SIGKILL over ${ROUNDS} rounds: every result exactly once under read_committed`, {
     timeout: 240_000,
-    ...(client.name === "Brook"
-      ? {
-          todo: "known liveness stall of Brook's transactional producer after a restart (see the comment above)",
-        }
-      : {}),
   }, async () => {
     const config = { clientId: "eos-driver", brokers: [tb.bootstrap], logLevel: kafkajs.logLevel.NOTHING };
     const kafka = new client.module.Kafka(config);

@@ -138,16 +138,14 @@ export function createProducer({
     sendBatchWith(plainSender, idempotent, toBatch(record ?? ({} as never)));
   const sendBatch = (batch: ProducerBatch) => sendBatchWith(plainSender, idempotent, batch);
 
-  const transaction = async (): Promise<Transaction> => {
-    if (!transactionalId) {
-      throw new KafkaJSNonRetriableError("Must provide transactional id for transactional producer");
-    }
+  /** The transactional id's producer state and sender, made on first use. */
+  const transactional = (id: string): { eos: EosManager; sender: RecordSender } => {
     if (!txnEos) {
       txnEos = new EosManager({
         cluster,
         logger,
         retrier: cluster.retrier,
-        transactionalId,
+        transactionalId: id,
         transactionTimeout,
       });
       txnSender = new RecordSender({
@@ -162,8 +160,14 @@ export function createProducer({
         isActive,
       });
     }
-    const eos = txnEos;
-    const sender = txnSender!;
+    return { eos: txnEos, sender: txnSender! };
+  };
+
+  const transaction = async (): Promise<Transaction> => {
+    if (!transactionalId) {
+      throw new KafkaJSNonRetriableError("Must provide transactional id for transactional producer");
+    }
+    const { eos, sender } = transactional(transactionalId);
     if (eos.isInTransaction()) {
       throw new KafkaJSNonRetriableError(
         "There is already an ongoing transaction for this producer. Please end the transaction before beginning another.",
@@ -214,6 +218,15 @@ export function createProducer({
       // KafkaJS fetches the id at connect for a producer created idempotent; one that is idempotent
       // only through its transactional id gets it on its first plain send, if any.
       if (idempotentOption && plainEos && !plainEos.isInitialized()) await plainEos.initProducerId();
+      // A transactional id is initialized at connect, as Java's initTransactions() comes before
+      // consuming: that fences the previous incarnation and aborts its open transaction. Left for
+      // the first transaction(), a restarted exactly-once processor deadlocked: its read_committed
+      // consumer waited for the dead incarnation's pending offsets (UNSTABLE_OFFSET_COMMIT) to be
+      // resolved, which only this InitProducerId (or the transaction timeout) does.
+      if (transactionalId) {
+        const { eos } = transactional(transactionalId);
+        if (!eos.isInitialized() && !eos.isInTransaction()) await eos.initProducerId();
+      }
     },
     disconnect: async () => {
       status = "disconnecting";

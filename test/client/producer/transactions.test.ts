@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Consumer, Kafka as KafkaJSKafka } from "kafkajs";
 import { Kafka, KafkaJSNonRetriableError, logLevel, type Producer } from "../../../src/client/index.js";
-import { CreateTopics } from "../../../src/protocol/messages/index.js";
+import { ErrorCode } from "../../../src/protocol/error-codes.js";
+import { CreateTopics, OffsetFetch } from "../../../src/protocol/messages/index.js";
 import { startTestBroker, type TestBroker } from "../../../src/testing/index.js";
 import { kafkajs } from "../../support/clients.js";
 import { fetchAllRecords } from "../../support/fetch-records.js";
@@ -177,6 +178,48 @@ describe("producer: transactions", () => {
     } finally {
       await admin.disconnect();
     }
+  });
+
+  it("connect() of a new incarnation aborts the transaction its predecessor left with offsets pending", {
+    timeout: 60_000,
+  }, async () => {
+    // The restarted exactly-once processor: its consumer (read_committed) asks for stable offsets
+    // before anything calls transaction(). If the predecessor's offsets stayed pending until then,
+    // the consumer would wait for the transaction timeout (60 s here).
+    await createTopic("txn-restart-in");
+    await createTopic("txn-restart-out");
+    const offsets = { topic: "txn-restart-in", partitions: [{ partition: 0, offset: "4" }] };
+    const dead = await transactional("txn-restart");
+    const open = await dead.transaction();
+    await open.send({ topic: "txn-restart-out", messages: [{ value: "lost" }] });
+    await open.sendOffsets({ consumerGroupId: "txn-restart-group", topics: [offsets] });
+    // The predecessor stops here, as if SIGKILLed: no commit, no abort.
+
+    const c = await RawClient.connect(tb.port);
+    try {
+      const stableOffset = async () => {
+        const res = await c.request(OffsetFetch, 8, {
+          groups: [
+            { groupId: "txn-restart-group", topics: [{ name: "txn-restart-in", partitionIndexes: [0] }] },
+          ],
+          requireStable: true,
+        });
+        const g = res.groups[0]!;
+        return {
+          error: g.errorCode || g.topics[0]!.partitions[0]!.errorCode,
+          offset: g.topics[0]!.partitions[0]!.committedOffset,
+        };
+      };
+      assert.equal((await stableOffset()).error, ErrorCode.UNSTABLE_OFFSET_COMMIT, "the offsets are pending");
+      const successor = kafka.producer({ transactionalId: "txn-restart", maxInFlightRequests: 1 });
+      await successor.connect();
+      producers.push(successor);
+      // No transaction() yet: connect() alone has resolved the pending offsets (aborted).
+      assert.deepEqual(await stableOffset(), { error: 0, offset: -1n });
+    } finally {
+      c.close();
+    }
+    assert.deepEqual(await readCommitted("txn-restart-out", 0), []);
   });
 
   /** Runs the fencing scenario with a client; returns what the fenced producer's calls threw. */
