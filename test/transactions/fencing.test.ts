@@ -341,7 +341,9 @@ describe("fencing zombie transactional producers", () => {
       }
     }
 
-    it("the reported sequence: B's connect() alone fences nothing (no transactional InitProducerId yet), as on Kafka", {
+    it(client.name === "Brook"
+      ? "the reported sequence: B's connect() initialises the transactional id and fences A at once (Java's initTransactions())"
+      : "the reported sequence: B's connect() alone fences nothing (no transactional InitProducerId yet), as on Kafka", {
       timeout: 60_000,
     }, async () => {
       const topic = `fence-connect-${run}`;
@@ -355,6 +357,17 @@ describe("fencing zombie transactional producers", () => {
       await t1.commit();
       const before = await describeTxn(id);
       await b.connect();
+      if (client.name === "Brook") {
+        // InitProducerId for the transactional id at connect: the epoch is bumped, A is a zombie.
+        assert.equal((await describeTxn(id)).producerEpoch, before.producerEpoch + 1);
+        const t2 = await a.transaction();
+        await assert.rejects(t2.send({ topic, messages: [{ value: "a2" }] }), fencedError);
+        const tb1 = await b.transaction();
+        await tb1.send({ topic, messages: [{ value: "b1" }] });
+        await tb1.commit();
+        assert.deepEqual(await consumeCommitted(topic, 2), ["a1", "b1"]);
+        return;
+      }
       // KafkaJS's connect() sent InitProducerId with a null transactional id: the epoch is unchanged.
       assert.equal((await describeTxn(id)).producerEpoch, before.producerEpoch);
       const t2 = await a.transaction();
@@ -405,14 +418,14 @@ describe("fencing zombie transactional producers", () => {
       const a = producer(id);
       const b = producer(id);
       await a.connect();
-      await b.connect();
       const t1 = await a.transaction();
       await t1.send({ topic, messages: [{ value: "a1" }] });
       await t1.commit();
       const t2 = await a.transaction();
       await t2.send({ topic, messages: [{ value: "a2" }] });
-      // B's InitProducerId aborts A's open transaction under a bumped epoch (KafkaJS retries the
-      // CONCURRENT_TRANSACTIONS answer until the abort is done).
+      // B's InitProducerId (Brook's at connect, KafkaJS's at its first transaction) aborts A's open
+      // transaction under a bumped epoch (retrying CONCURRENT_TRANSACTIONS until the abort is done).
+      await b.connect();
       const tb1 = await b.transaction();
       await assert.rejects(
         t2.sendOffsets({

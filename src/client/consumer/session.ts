@@ -230,25 +230,76 @@ export class Session implements DriverHost {
     this.scheduleFetch();
   }
 
-  /** Committed offsets for new partitions; where the group has none, the earliest or latest offset. */
+  /**
+   * Committed offsets for new partitions; where the group has none, the earliest or latest offset.
+   * Under read_committed the coordinator answers UNSTABLE_OFFSET_COMMIT while a transaction has sent
+   * offsets for a partition and not ended: an expected wait (until the producer ends it, a new
+   * incarnation aborts it or it times out). It goes on in the background, so that the join
+   * completes and heartbeats continue; the partitions are fetched once their offsets are known.
+   */
   private async initialiseOffsets(added: PartitionState[]): Promise<void> {
-    const identity = this.driver.offsetFetchIdentity();
+    let unstable: Error | null = null;
     const committed = await this.retrier(async (bail) => {
       if (!this.running) bail(new KafkaJSError("The consumer stopped"));
-      const coordinator = await this.driver.coordinator();
       try {
-        return await fetchCommittedOffsets(
-          coordinator,
-          this.groupId,
-          added.map((s) => ({ topic: s.topic, partition: s.partition })),
-          { requireStable: this.opts.isolationLevel === 1, ...identity },
-        );
+        return await this.fetchCommitted(added);
       } catch (e) {
-        const code = (e as { code?: number }).code;
-        if (code !== undefined && COORDINATOR_MOVED.has(code)) this.driver.forgetCoordinator();
-        throw e;
+        if ((e as { code?: number }).code !== ErrorCode.UNSTABLE_OFFSET_COMMIT) throw e;
+        unstable = e as Error;
+        return null;
       }
     });
+    if (committed) return this.startFrom(added, committed);
+    this.logger.info("Waiting for the offsets of an open transaction to be committed or aborted", {
+      groupId: this.groupId,
+      error: (unstable as Error | null)?.message,
+    });
+    const task: Promise<void> = this.awaitStableOffsets(added)
+      .then(() => this.scheduleFetch())
+      .catch((e) => this.fail(e as Error))
+      .finally(() => this.tasks.delete(task));
+    this.tasks.add(task);
+  }
+
+  /** Polls the committed offsets until none is pending any more, as Java does: at most every second. */
+  private async awaitStableOffsets(added: PartitionState[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
+      if (!this.running || added.every((s) => s.revoked)) return;
+      const committed = await this.retrier(async (bail) => {
+        if (!this.running) bail(new KafkaJSError("The consumer stopped"));
+        try {
+          return await this.fetchCommitted(added);
+        } catch (e) {
+          if ((e as { code?: number }).code === ErrorCode.UNSTABLE_OFFSET_COMMIT) return null;
+          throw e;
+        }
+      });
+      if (committed && this.running) return this.startFrom(added, committed);
+    }
+  }
+
+  private async fetchCommitted(added: PartitionState[]): Promise<Map<string, Map<number, number>>> {
+    const coordinator = await this.driver.coordinator();
+    try {
+      return await fetchCommittedOffsets(
+        coordinator,
+        this.groupId,
+        added.map((s) => ({ topic: s.topic, partition: s.partition })),
+        { requireStable: this.opts.isolationLevel === 1, ...this.driver.offsetFetchIdentity() },
+      );
+    } catch (e) {
+      const code = (e as { code?: number }).code;
+      if (code !== undefined && COORDINATOR_MOVED.has(code)) this.driver.forgetCoordinator();
+      throw e;
+    }
+  }
+
+  /** Sets each partition's position from its committed offset, or the reset offset where none is. */
+  private async startFrom(
+    added: PartitionState[],
+    committed: Map<string, Map<number, number>>,
+  ): Promise<void> {
     const missing: Array<{ topic: string; partition: number; timestamp: number }> = [];
     for (const s of added) {
       const offset = committed.get(s.topic)?.get(s.partition) ?? -1;
