@@ -47,6 +47,24 @@ export class FrameReader {
     return frame;
   }
 
+  /**
+   * Hands each whole frame to `onFrame` until none is left or `onFrame` returns false. A size prefix
+   * out of bounds goes to `onBadSize` instead and ends the loop (the stream cannot be read on).
+   */
+  readFrames(onFrame: (frame: Buffer) => boolean, onBadSize: (size: number) => void): void {
+    for (;;) {
+      let frame: Buffer | null;
+      try {
+        frame = this.next();
+      } catch (e) {
+        if (!(e instanceof FrameSizeError)) throw e;
+        onBadSize(e.size);
+        return;
+      }
+      if (frame === null || onFrame(frame) === false) return;
+    }
+  }
+
   /** Drops everything buffered (the connection is gone). */
   clear(): void {
     this.chunks = [];

@@ -67,6 +67,25 @@ describe("FrameReader", () => {
     );
   });
 
+  it("readFrames() hands frames over until told to stop, and reports a bad size prefix", () => {
+    const r = new FrameReader(0, 10);
+    r.push(framed("a", "b", "c"));
+    const got: string[] = [];
+    r.readFrames(
+      (f) => got.push(f.toString()) < 2,
+      () => assert.fail("no bad size here"),
+    );
+    assert.deepEqual(got, ["a", "b"]);
+    r.push(framed("x".repeat(11)));
+    const bad: number[] = [];
+    r.readFrames(
+      (f) => got.push(f.toString()) > 0,
+      (size) => bad.push(size),
+    );
+    assert.deepEqual(got, ["a", "b", "c"]);
+    assert.deepEqual(bad, [11]);
+  });
+
   it("clear() forgets a half-received frame", () => {
     const r = new FrameReader(0, 100);
     r.push(framed("lost").subarray(0, 6));

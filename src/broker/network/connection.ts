@@ -5,7 +5,7 @@
  * while a request is in flight are queued up to a bound; past it the socket is paused.
  */
 import type { Socket } from "node:net";
-import { FrameReader, FrameSizeError } from "../../protocol/frame-reader.js";
+import { FrameReader } from "../../protocol/frame-reader.js";
 
 export interface ConnectionLimits {
   /** socket.request.max.bytes */
@@ -96,20 +96,16 @@ export class Connection {
   }
 
   private extractFrames(): void {
-    for (;;) {
-      let frame: Buffer | null;
-      try {
-        frame = this.frames.next();
-      } catch (e) {
-        if (!(e instanceof FrameSizeError)) throw e;
+    this.frames.readFrames(
+      (frame) => {
+        this.queue.push(frame);
+        return true;
+      },
+      (size) =>
         this.close(
-          `request size ${e.size} outside [0, ${this.limits.maxRequestBytes}] (socket.request.max.bytes)`,
-        );
-        return;
-      }
-      if (frame === null) return;
-      this.queue.push(frame);
-    }
+          `request size ${size} outside [0, ${this.limits.maxRequestBytes}] (socket.request.max.bytes)`,
+        ),
+    );
   }
 
   private maybePause(): void {

@@ -7,7 +7,7 @@
 import type net from "node:net";
 import type tls from "node:tls";
 import { decodeResponse, encodeRequestChunks } from "../../protocol/frame.js";
-import { FrameReader, FrameSizeError } from "../../protocol/frame-reader.js";
+import { FrameReader } from "../../protocol/frame-reader.js";
 import type { ApiDeclaration, RequestInput, ResponseOf } from "../../protocol/schema.js";
 import { KafkaJSConnectionError, KafkaJSRequestTimeoutError } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -306,19 +306,13 @@ export class Connection {
 
   private onData(data: Buffer): void {
     this.frames.push(data);
-    for (;;) {
-      let frame: Buffer | null;
-      try {
-        frame = this.frames.next();
-      } catch (e) {
-        if (!(e instanceof FrameSizeError)) throw e;
-        this.abort(new Error(`Invalid response frame size ${e.size}`));
-        return;
-      }
-      if (frame === null) return;
-      this.onFrame(frame);
-      if (!this.connected) return;
-    }
+    this.frames.readFrames(
+      (frame) => {
+        this.onFrame(frame);
+        return this.connected;
+      },
+      (size) => this.abort(new Error(`Invalid response frame size ${size}`)),
+    );
   }
 
   private onFrame(frame: Buffer): void {
