@@ -96,17 +96,16 @@ export class Connection {
   }
 
   private extractFrames(): void {
-    this.frames.readFrames(
-      (frame) => {
-        this.queue.push(frame);
-        return true;
-      },
-      (size) =>
-        this.close(
-          `request size ${size} outside [0, ${this.limits.maxRequestBytes}] (socket.request.max.bytes)`,
-        ),
-    );
+    this.frames.readFrames(this.takeFrame, this.badFrameSize);
   }
+
+  // Made once, not per chunk received.
+  private readonly takeFrame = (frame: Buffer): boolean => {
+    this.queue.push(frame);
+    return true;
+  };
+  private readonly badFrameSize = (size: number): void =>
+    this.close(`request size ${size} outside [0, ${this.limits.maxRequestBytes}] (socket.request.max.bytes)`);
 
   private maybePause(): void {
     if (!this.paused && this.queue.length >= this.limits.maxQueuedRequests) {

@@ -36,8 +36,6 @@ export class ClassicDriver implements GroupDriver {
   private readonly retrier: Retrier;
   private readonly groupInstanceId: string | null;
   private timer: NodeJS.Timeout | null = null;
-  /** Early heartbeats after a cooperative round (heartbeatSoon). */
-  private readonly soon = new Set<NodeJS.Timeout>();
   private heartbeatInFlight: Promise<void> | null = null;
   private lastHeartbeat = 0;
   private rebalance: Promise<void> | null = null;
@@ -87,8 +85,6 @@ export class ClassicDriver implements GroupDriver {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    for (const t of this.soon) clearTimeout(t);
-    this.soon.clear();
     await this.rebalance?.catch(() => {});
     await this.heartbeatInFlight?.catch(() => {});
     await this.member.leave().catch((e) => {
@@ -299,16 +295,12 @@ export class ClassicDriver implements GroupDriver {
    * After a cooperative round, the members that gave partitions up join again at once, and the
    * others learn of that follow-up round from a heartbeat. Two early heartbeats let them join it
    * within a few hundred milliseconds instead of up to a whole heartbeatInterval later, which is
-   * how long the moved partitions would stay unconsumed.
+   * how long the moved partitions would stay unconsumed. One that fires after stop() does nothing
+   * (heartbeat() checks), and none keeps the process alive.
    */
   private heartbeatSoon(): void {
     for (const ms of [100, 300]) {
-      if (ms >= this.heartbeatInterval) continue;
-      const t = setTimeout(() => {
-        this.soon.delete(t);
-        void this.heartbeat();
-      }, ms);
-      this.soon.add(t);
+      if (ms < this.heartbeatInterval) setTimeout(() => void this.heartbeat(), ms).unref();
     }
   }
 }

@@ -238,21 +238,10 @@ export class Session implements DriverHost {
    * completes and heartbeats continue; the partitions are fetched once their offsets are known.
    */
   private async initialiseOffsets(added: PartitionState[]): Promise<void> {
-    let unstable: Error | null = null;
-    const committed = await this.retrier(async (bail) => {
-      if (!this.running) bail(new KafkaJSError("The consumer stopped"));
-      try {
-        return await this.fetchCommitted(added);
-      } catch (e) {
-        if ((e as { code?: number }).code !== ErrorCode.UNSTABLE_OFFSET_COMMIT) throw e;
-        unstable = e as Error;
-        return null;
-      }
-    });
+    const committed = await this.stableCommitted(added);
     if (committed) return this.startFrom(added, committed);
     this.logger.info("Waiting for the offsets of an open transaction to be committed or aborted", {
       groupId: this.groupId,
-      error: (unstable as Error | null)?.message,
     });
     const task: Promise<void> = this.awaitStableOffsets(added)
       .then(() => this.scheduleFetch())
@@ -266,33 +255,33 @@ export class Session implements DriverHost {
     for (let attempt = 0; ; attempt++) {
       await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
       if (!this.running || added.every((s) => s.revoked)) return;
-      const committed = await this.retrier(async (bail) => {
-        if (!this.running) bail(new KafkaJSError("The consumer stopped"));
-        try {
-          return await this.fetchCommitted(added);
-        } catch (e) {
-          if ((e as { code?: number }).code === ErrorCode.UNSTABLE_OFFSET_COMMIT) return null;
-          throw e;
-        }
-      });
+      const committed = await this.stableCommitted(added);
       if (committed && this.running) return this.startFrom(added, committed);
     }
   }
 
-  private async fetchCommitted(added: PartitionState[]): Promise<Map<string, Map<number, number>>> {
-    const coordinator = await this.driver.coordinator();
-    try {
-      return await fetchCommittedOffsets(
-        coordinator,
-        this.groupId,
-        added.map((s) => ({ topic: s.topic, partition: s.partition })),
-        { requireStable: this.opts.isolationLevel === 1, ...this.driver.offsetFetchIdentity() },
-      );
-    } catch (e) {
-      const code = (e as { code?: number }).code;
-      if (code !== undefined && COORDINATOR_MOVED.has(code)) this.driver.forgetCoordinator();
-      throw e;
-    }
+  /**
+   * The group's committed offsets for `added`, or null while a transaction has some of them pending
+   * (UNSTABLE_OFFSET_COMMIT, read_committed only). Other failures are retried, then thrown.
+   */
+  private stableCommitted(added: PartitionState[]): Promise<Map<string, Map<number, number>> | null> {
+    return this.retrier(async (bail) => {
+      if (!this.running) bail(new KafkaJSError("The consumer stopped"));
+      const coordinator = await this.driver.coordinator();
+      try {
+        return await fetchCommittedOffsets(
+          coordinator,
+          this.groupId,
+          added.map((s) => ({ topic: s.topic, partition: s.partition })),
+          { requireStable: this.opts.isolationLevel === 1, ...this.driver.offsetFetchIdentity() },
+        );
+      } catch (e) {
+        const code = (e as { code?: number }).code;
+        if (code === ErrorCode.UNSTABLE_OFFSET_COMMIT) return null;
+        if (code !== undefined && COORDINATOR_MOVED.has(code)) this.driver.forgetCoordinator();
+        throw e;
+      }
+    });
   }
 
   /** Sets each partition's position from its committed offset, or the reset offset where none is. */

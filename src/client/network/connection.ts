@@ -306,14 +306,16 @@ export class Connection {
 
   private onData(data: Buffer): void {
     this.frames.push(data);
-    this.frames.readFrames(
-      (frame) => {
-        this.onFrame(frame);
-        return this.connected;
-      },
-      (size) => this.abort(new Error(`Invalid response frame size ${size}`)),
-    );
+    this.frames.readFrames(this.takeFrame, this.badFrameSize);
   }
+
+  // Made once, not per chunk received.
+  private readonly takeFrame = (frame: Buffer): boolean => {
+    this.onFrame(frame);
+    return this.connected;
+  };
+  private readonly badFrameSize = (size: number): void =>
+    this.abort(new Error(`Invalid response frame size ${size}`));
 
   private onFrame(frame: Buffer): void {
     const correlationId = frame.readInt32BE(0);

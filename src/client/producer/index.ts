@@ -225,7 +225,7 @@ export function createProducer({
       // resolved, which only this InitProducerId (or the transaction timeout) does.
       if (transactionalId) {
         const { eos } = transactional(transactionalId);
-        if (!eos.isInitialized() && !eos.isInTransaction()) await eos.initProducerId();
+        if (!eos.isInitialized()) await eos.initProducerId();
       }
     },
     disconnect: async () => {
