@@ -8,12 +8,13 @@
  * client (test/support/clients.ts); the consumers are KafkaJS's in both runs.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { after, before, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
 import { type ClientUnderTest, describeEachClient, kafkajs } from "../support/clients.js";
 import { fetchAllRecords } from "../support/fetch-records.js";
+import { LineProcess } from "../support/line-process.js";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 
@@ -26,66 +27,28 @@ const PER_PARTITION = 2000;
 const ROUNDS = 20;
 const SESSION_MS = 1000;
 
-class Worker {
-  readonly proc: ChildProcess;
-  lines: string[] = [];
-  exited = false;
-  private waiters: Array<() => void> = [];
-
+class Worker extends LineProcess {
   constructor(bootstrap: string, client: ClientUnderTest) {
     const brook = client.name === "Brook";
-    this.proc = spawn(
-      process.execPath,
-      [
-        ...(brook ? ["--import", TSX] : []),
-        WORKER,
-        ...[bootstrap, "eos", "eos-in", "eos-out", "eos-app", String(SESSION_MS)],
-      ],
-      {
-        env: { ...process.env, NODE_PATH, EOS_PRODUCER_CLIENT: brook ? "brook" : "kafkajs" },
-        stdio: ["ignore", "pipe", "inherit"],
-      },
+    super(
+      spawn(
+        process.execPath,
+        [
+          ...(brook ? ["--import", TSX] : []),
+          WORKER,
+          ...[bootstrap, "eos", "eos-in", "eos-out", "eos-app", String(SESSION_MS)],
+        ],
+        {
+          env: { ...process.env, NODE_PATH, EOS_PRODUCER_CLIENT: brook ? "brook" : "kafkajs" },
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      ),
     );
-    let buf = "";
-    this.proc.stdout!.on("data", (d: Buffer) => {
-      buf += d.toString();
-      const parts = buf.split("\n");
-      buf = parts.pop()!;
-      this.lines.push(...parts);
-      for (const w of this.waiters.splice(0)) w();
-    });
-    this.proc.on("exit", () => {
-      this.exited = true;
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-
-  get commits(): number {
-    return this.lines.filter((l) => l.startsWith("TXN ")).length;
   }
 
   /** Resolves once a line matching `pred` was printed (or the process exited / time ran out). */
-  async waitFor(pred: (l: string) => boolean, ms: number): Promise<boolean> {
-    const deadline = Date.now() + ms;
-    while (!this.lines.some(pred)) {
-      if (this.exited || Date.now() > deadline) return false;
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, 100);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    }
-    return true;
-  }
-
-  kill(): Promise<void> {
-    if (this.exited) return Promise.resolve();
-    return new Promise((r) => {
-      this.proc.once("exit", () => r());
-      this.proc.kill("SIGKILL");
-    });
+  waitFor(pred: (l: string) => boolean, ms: number): Promise<boolean> {
+    return this.until((lines) => lines.some(pred), ms);
   }
 }
 

@@ -4,10 +4,11 @@
  */
 import { appendFileSync } from "node:fs";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type * as KafkaJSTypes from "kafkajs";
 import { runKafkaJava } from "../../support/apache-kafka.js";
+import { LineProcess } from "../../support/line-process.js";
 import { kafkajs } from "../consumer/support.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/processor.ts", import.meta.url));
@@ -28,76 +29,28 @@ export interface ProcessorOptions {
   stall?: boolean;
 }
 
-export class Processor {
-  readonly proc: ChildProcess;
-  readonly lines: string[] = [];
-  readonly startedAt = Date.now();
-  exited = false;
-  stderr = "";
-  private buf = "";
-  private waiters: Array<() => void> = [];
-
+export class Processor extends LineProcess {
   constructor(
     readonly name: string,
     readonly options: ProcessorOptions,
   ) {
-    this.proc = spawn(process.execPath, ["--import", "tsx", FIXTURE, JSON.stringify(options)], {
-      cwd: ROOT,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    this.proc.stdout!.on("data", (d: Buffer) => {
-      this.buf += d.toString();
-      const parts = this.buf.split("\n");
-      this.buf = parts.pop()!;
-      this.lines.push(...parts);
-      if (process.env.EOS_DEBUG)
-        for (const l of parts)
-          appendFileSync(process.env.EOS_DEBUG, `${Date.now()} ${this.name} ${this.proc.pid} ${l}\n`);
-      for (const w of this.waiters.splice(0)) w();
-    });
-    this.proc.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString()));
-    this.proc.on("exit", () => {
-      this.exited = true;
-      for (const w of this.waiters.splice(0)) w();
-    });
+    super(
+      spawn(process.execPath, ["--import", "tsx", FIXTURE, JSON.stringify(options)], {
+        cwd: ROOT,
+        stdio: ["pipe", "pipe", "pipe"],
+      }),
+    );
+  }
+
+  protected override onLines(lines: string[]): void {
+    if (process.env.EOS_DEBUG)
+      for (const l of lines)
+        appendFileSync(process.env.EOS_DEBUG, `${Date.now()} ${this.name} ${this.proc.pid} ${l}\n`);
   }
 
   /** Committed transactions so far. */
   get commits(): number {
     return this.lines.filter((l) => l.startsWith("TXN ")).length;
-  }
-
-  /** The first line starting with `prefix`, waiting up to `ms` for it (null if none came). */
-  async line(prefix: string, ms: number): Promise<string | null> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const found = this.lines.find((l) => l.startsWith(prefix));
-      if (found !== undefined) return found;
-      if (this.exited || Date.now() > deadline) return null;
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, 100);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    }
-  }
-
-  /** Waits until `pred` holds over the lines printed so far (false on exit or timeout). */
-  async until(pred: (lines: string[]) => boolean, ms: number): Promise<boolean> {
-    const deadline = Date.now() + ms;
-    while (!pred(this.lines)) {
-      if (this.exited || Date.now() > deadline) return false;
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, 100);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    }
-    return true;
   }
 
   errors(): string[] {
@@ -107,18 +60,6 @@ export class Processor {
   describe(): string {
     const age = ((Date.now() - this.startedAt) / 1000).toFixed(1);
     return `${this.name} (pid ${this.proc.pid}, ${age} s${this.exited ? ", exited" : ""}): ${this.lines.slice(-5).join(" | ")}${this.stderr ? ` | stderr ${this.stderr.slice(-500)}` : ""}`;
-  }
-
-  signal(sig: NodeJS.Signals): void {
-    if (!this.exited) this.proc.kill(sig);
-  }
-
-  kill(): Promise<void> {
-    if (this.exited) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.proc.once("exit", () => resolve());
-      this.proc.kill("SIGKILL");
-    });
   }
 }
 
