@@ -7,6 +7,7 @@
 import { ErrorCode } from "../../protocol/error-codes.js";
 import {
   AlterClientQuotas,
+  ConsumerGroupDescribe,
   AlterUserScramCredentials,
   DescribeClientQuotas,
   DescribeLogDirs,
@@ -27,8 +28,10 @@ import {
   groupByAsync,
   isConnectionFailure,
   isStaleMetadata,
+  EARLIEST_OFFSET,
   LATEST_OFFSET,
   listOffsets,
+  READ_COMMITTED,
   READ_UNCOMMITTED,
   throwFirstError,
   throwPartitionErrors,
@@ -45,11 +48,13 @@ import type {
   ClientQuotaAlteration,
   ClientQuotaEntry,
   ClientQuotaFilterComponent,
+  ConsumerGroupDescription,
   FetchOffsetsPartition,
   GroupLag,
   IncrementalResourceConfig,
   ListTransactionsFilters,
   PartitionProducers,
+  PartitionWatermarks,
   ScramCredentialDeletion,
   ScramCredentialUpsertion,
   TopicPartitions,
@@ -339,6 +344,83 @@ export function createExtras(ctx: AdminContext, deps: ExtrasDependencies) {
     };
   }
 
+  /**
+   * Each partition's log start, high watermark and last stable offset (the end a read_committed
+   * consumer sees), from the partition leaders; what `kafka-get-offsets` gives with each spec.
+   */
+  async function fetchTopicWatermarks(topic: string): Promise<PartitionWatermarks[]> {
+    checkTopic(topic);
+    return withRetries(
+      ctx,
+      async () => {
+        const layout = await topicLayout(ctx, topic);
+        const [low, high, stable] = await Promise.all([
+          listOffsets(ctx, topic, layout, EARLIEST_OFFSET, READ_UNCOMMITTED),
+          listOffsets(ctx, topic, layout, LATEST_OFFSET, READ_UNCOMMITTED),
+          listOffsets(ctx, topic, layout, LATEST_OFFSET, READ_COMMITTED),
+        ]);
+        return layout.map(({ partition, leader }) => ({
+          partition,
+          leader,
+          low: String(low.get(partition)),
+          high: String(high.get(partition)),
+          lastStable: String(stable.get(partition)),
+        }));
+      },
+      {
+        retryOn: (e: unknown) => isStaleMetadata(e) || isConnectionFailure(e),
+        beforeRetry: () => ctx.cluster.refreshMetadata(),
+      },
+    );
+  }
+
+  /**
+   * KIP-848 ("consumer" protocol) groups, by ConsumerGroupDescribe: state, epochs and each member's
+   * current assignment. Classic groups are described by describeGroups; a classic group named here
+   * fails with GROUP_ID_NOT_FOUND, as Kafka answers.
+   */
+  async function describeConsumerGroups(groupIds: string[]): Promise<ConsumerGroupDescription[]> {
+    if (!Array.isArray(groupIds) || groupIds.some((id) => typeof id !== "string" || !id)) {
+      fail(`Invalid groupIds array ${JSON.stringify(groupIds)}`);
+    }
+    return Promise.all(
+      groupIds.map((groupId) =>
+        withCoordinator(ctx, groupId, "GROUP", async (coordinator) => {
+          const response = await coordinator.request(ConsumerGroupDescribe, {
+            groupIds: [groupId],
+            includeAuthorizedOperations: false,
+          });
+          const g = response.groups[0];
+          if (!g) throw protocolError(ErrorCode.UNKNOWN_SERVER_ERROR, "empty ConsumerGroupDescribe response");
+          if (g.errorCode !== 0) throw protocolError(g.errorCode, g.errorMessage);
+          const partitionsOf = (a: { topicPartitions: Array<{ topicName: string; partitions: number[] }> }) =>
+            a.topicPartitions.map((tp) => ({
+              topic: tp.topicName,
+              partitions: tp.partitions.slice().sort((x, y) => x - y),
+            }));
+          return {
+            groupId: g.groupId,
+            state: g.groupState,
+            groupEpoch: g.groupEpoch,
+            assignmentEpoch: g.assignmentEpoch,
+            assignor: g.assignorName,
+            coordinatorId: coordinator.nodeId,
+            members: g.members.map((m) => ({
+              memberId: m.memberId,
+              instanceId: m.instanceId,
+              clientId: m.clientId,
+              clientHost: m.clientHost,
+              memberEpoch: m.memberEpoch,
+              subscribedTopics: m.subscribedTopicNames,
+              assignment: partitionsOf(m.assignment),
+              targetAssignment: partitionsOf(m.targetAssignment),
+            })),
+          };
+        }),
+      ),
+    );
+  }
+
   async function alterClientQuotas({
     entries,
     validateOnly = false,
@@ -461,6 +543,8 @@ export function createExtras(ctx: AdminContext, deps: ExtrasDependencies) {
     describeTransactions,
     describeProducers,
     fetchLag,
+    fetchTopicWatermarks,
+    describeConsumerGroups,
     alterClientQuotas,
     describeClientQuotas,
     describeUserScramCredentials,

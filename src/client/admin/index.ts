@@ -100,6 +100,7 @@ import type {
   DescribeConfigResponse,
   FetchOffsetsPartition,
   GroupDescription,
+  GroupOverview,
   IResourceConfig,
   ITopicConfig,
   ITopicPartitionConfig,
@@ -634,13 +635,21 @@ export function createAdmin({
 
   async function listGroups() {
     await cluster.refreshMetadata();
-    const groups: Array<{ groupId: string; protocolType: string }> = [];
+    const groups: GroupOverview[] = [];
     // Each broker coordinates its own share of the groups.
     for (const { nodeId } of cluster.brokerList()) {
       const broker = await cluster.broker(nodeId);
       const response = await broker.request(ListGroups, { statesFilter: [], typesFilter: [] });
       if (response.errorCode !== 0) throw protocolError(response.errorCode);
-      for (const g of response.groups) groups.push({ groupId: g.groupId, protocolType: g.protocolType });
+      for (const g of response.groups) {
+        groups.push({
+          groupId: g.groupId,
+          protocolType: g.protocolType,
+          // Beyond KafkaJS: what ListGroups v4/v5 add, when the broker sends it.
+          ...(g.groupState ? { groupState: g.groupState } : {}),
+          ...(g.groupType ? { groupType: g.groupType } : {}),
+        });
+      }
     }
     return { groups };
   }

@@ -185,6 +185,10 @@ export type GroupDescriptions = {
 export type GroupOverview = {
   groupId: string;
   protocolType: string;
+  /** Brook's addition: the group's state (ListGroups v4+), e.g. "Stable" or "Empty". */
+  groupState?: string;
+  /** Brook's addition: "classic" or "consumer" (KIP-848), from ListGroups v5+. */
+  groupType?: string;
 };
 
 export type DeleteGroupsResult = {
@@ -373,6 +377,38 @@ export interface TopicLag {
   totalLag: string;
 }
 
+/** A KIP-848 consumer group (ConsumerGroupDescribe). */
+export interface ConsumerGroupDescription {
+  groupId: string;
+  /** "Empty", "Assigning", "Reconciling", "Stable" or "Dead". */
+  state: string;
+  groupEpoch: number;
+  assignmentEpoch: number;
+  assignor: string;
+  coordinatorId: number;
+  members: Array<{
+    memberId: string;
+    instanceId: string | null;
+    clientId: string;
+    clientHost: string;
+    memberEpoch: number;
+    subscribedTopics: string[];
+    assignment: TopicPartitions[];
+    targetAssignment: TopicPartitions[];
+  }>;
+}
+
+export interface PartitionWatermarks {
+  partition: number;
+  leader: number;
+  /** Log start offset. */
+  low: string;
+  /** High watermark: the end a read_uncommitted consumer sees. */
+  high: string;
+  /** Last stable offset: the end a read_committed consumer sees (before any open transaction). */
+  lastStable: string;
+}
+
 export interface GroupLag {
   groupId: string;
   topics: TopicLag[];
@@ -527,6 +563,10 @@ export type Admin = {
   describeProducers(options: { topic: string; partitions?: number[] }): Promise<PartitionProducers[]>;
   /** A group's committed offsets beside each partition's log end, and the lag between them. */
   fetchLag(options: { groupId: string; topics?: string[] }): Promise<GroupLag>;
+  /** KIP-848 consumer groups, as ConsumerGroupDescribe tells (classic groups: describeGroups). */
+  describeConsumerGroups(groupIds: string[]): Promise<ConsumerGroupDescription[]>;
+  /** Each partition's log start, high watermark and last stable offset. */
+  fetchTopicWatermarks(topic: string): Promise<PartitionWatermarks[]>;
   alterClientQuotas(options: { entries: ClientQuotaAlteration[]; validateOnly?: boolean }): Promise<void>;
   describeClientQuotas(options?: {
     components?: ClientQuotaFilterComponent[];

@@ -1,0 +1,4 @@
+/** `brook cluster` (being written). */
+import type { Command } from "commander";
+
+export function registerCluster(_program: Command): void {}

@@ -1,0 +1,4 @@
+/** `brook completion` (being written). */
+import type { Command } from "commander";
+
+export function registerCompletion(_program: Command): void {}
