@@ -3,6 +3,7 @@
  * could not be reached, 2 when the command line itself is wrong (as commander's own usage errors).
  */
 import {
+  KafkaJSAggregateError,
   KafkaJSConnectionError,
   KafkaJSError,
   KafkaJSNumberOfRetriesExceeded,
@@ -73,10 +74,15 @@ function rootCause(e: unknown): unknown {
 export function describeError(e: unknown, brokers?: string[]): { line: string; exitCode: number } {
   if (e instanceof CliError) return { line: e.message, exitCode: e.exitCode };
   const cause = rootCause(e);
+  if (cause instanceof KafkaJSAggregateError && cause.errors.length > 0) {
+    return describeError(cause.errors[0], brokers);
+  }
   if (cause instanceof KafkaJSProtocolError && cause.type) {
     const hint = HINTS[cause.type];
-    const detail = cause.message && cause.message !== cause.type ? cause.message : cause.type;
-    return { line: `${detail} (${cause.type})${hint ? `: ${hint}` : ""}`, exitCode: 1 };
+    // The broker's own message when it sent one ("Topic 't' already exists."), else the code's text.
+    const own = /\((.+)\)$/.exec(cause.message)?.[1];
+    const text = (own ?? cause.message ?? cause.type).replace(/\.$/, "");
+    return { line: `${text} (${cause.type})${hint ? `; ${hint}` : ""}`, exitCode: 1 };
   }
   if (cause instanceof KafkaJSSASLAuthenticationError) {
     return { line: `${cause.message}: ${HINTS.SASL_AUTHENTICATION_FAILED}`, exitCode: 1 };
