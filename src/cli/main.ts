@@ -12,7 +12,6 @@ import { registerProduce } from "./commands/produce.js";
 import { registerProfile } from "./commands/profile.js";
 import { registerTopic } from "./commands/topic.js";
 import { collect } from "./common.js";
-import { startCommand } from "./start.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -70,7 +69,8 @@ export function buildProgram(): Command {
     .option("--set <key=value>", "a broker config by its Kafka name (repeatable)", collect, [])
     .option("--advertised-host <host>", "host name given to clients in metadata")
     .option("--log-level <level>", "trace, debug, info, warn or error", process.env.BROOK_LOG_LEVEL ?? "info")
-    .action(startCommand);
+    // Loaded on use: the client commands need none of the broker.
+    .action(async (opts) => (await import("./start.js")).startCommand(opts));
 
   registerTopic(program);
   registerProduce(program);

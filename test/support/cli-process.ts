@@ -4,6 +4,8 @@
  * (produce, consume, topic, group, …); `runCli` in broker-process.ts has no stdin and merges output.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -29,8 +31,32 @@ export interface BrookResult {
   stdoutBytes: Buffer;
 }
 
-/** The argv that starts the CLI from source: node --import tsx src/cli/main.ts. */
+let distFresh: boolean | undefined;
+
+/**
+ * Whether dist/ (built by `npm ci` through `prepare`, or `npm run build`) is newer than every file in
+ * src/: then the built CLI runs (about 0.5 s a start instead of 1.4 s through tsx, which adds up over
+ * the CLI tests' hundreds of runs); otherwise the sources do, so a test never runs stale code.
+ */
+function builtCliIsFresh(): boolean {
+  if (distFresh !== undefined) return distFresh;
+  const built = join(ROOT, "dist/cli/main.js");
+  if (!existsSync(built)) return (distFresh = false);
+  const builtAt = statSync(built).mtimeMs;
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
+      const path = join(dir, e.name);
+      return Math.max(max, e.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+    }, 0);
+  distFresh = newest(join(ROOT, "src")) <= builtAt;
+  return distFresh;
+}
+
+/** The argv that starts the CLI: the built dist/cli/main.js when fresh, else src/cli/main.ts through tsx. */
 export function brookCommand(args: string[]): [string, string[]] {
+  if (process.env.BROOK_CLI_FROM_SOURCE !== "1" && builtCliIsFresh()) {
+    return [process.execPath, [join(ROOT, "dist/cli/main.js"), ...args]];
+  }
   return [process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args]];
 }
 
