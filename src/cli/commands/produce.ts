@@ -19,6 +19,7 @@ import type { IHeaders, Message } from "../../client/types.js";
 import { action, collect, contextOf, intOption, keyValues } from "../common.js";
 import { CliError, describeError, UsageError } from "../errors.js";
 import { createMeter, type Meter } from "./progress.js";
+import { unescapeBytes } from "./record-format.js";
 
 /** Records per send (one Produce request carries them, split by partition). */
 const BATCH_RECORDS = 8192;
@@ -81,32 +82,6 @@ export function registerProduce(program: Command): void {
     .option("--transactional-id <id>", "write all records in one transaction, committed at the end")
     .option("-q, --quiet", "no progress bar and no summary line")
     .action(action(produce));
-}
-
-/** "\n", "\t", "\0", "\xHH", "\\" in a delimiter given on the command line. */
-export function unescape(s: string): Buffer {
-  const out: number[] = [];
-  const bytes = Buffer.from(s, "utf8");
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i]!;
-    if (c !== 0x5c || i + 1 >= bytes.length) {
-      out.push(c);
-      continue;
-    }
-    const n = String.fromCharCode(bytes[++i]!);
-    if (n === "n") out.push(10);
-    else if (n === "t") out.push(9);
-    else if (n === "r") out.push(13);
-    else if (n === "0") out.push(0);
-    else if (
-      n === "x" &&
-      /^[0-9a-fA-F]{2}$/.test(String.fromCharCode(bytes[i + 1] ?? 0, bytes[i + 2] ?? 0))
-    ) {
-      out.push(Number.parseInt(String.fromCharCode(bytes[i + 1]!, bytes[i + 2]!), 16));
-      i += 2;
-    } else out.push(bytes[i]!);
-  }
-  return Buffer.from(out);
 }
 
 /** A bad --format json line: the run stops there. */
@@ -195,9 +170,9 @@ async function produce(topic: string, opts: ProduceOptions, cmd: Command): Promi
   const common: IHeaders = {};
   for (const [k, v] of headerList) common[k] = Buffer.from(v, "utf8");
   const hasHeaders = headerList.length > 0;
-  const delim = opts.delimiter === undefined ? Buffer.from("\n") : unescape(opts.delimiter);
+  const delim = opts.delimiter === undefined ? Buffer.from("\n") : unescapeBytes(opts.delimiter);
   if (delim.length === 0) throw new UsageError("--delimiter: must not be empty");
-  const keyDelim = opts.keyDelimiter === undefined ? null : unescape(opts.keyDelimiter);
+  const keyDelim = opts.keyDelimiter === undefined ? null : unescapeBytes(opts.keyDelimiter);
   if (keyDelim && keyDelim.length === 0) throw new UsageError("--key-delimiter: must not be empty");
   if (opts.format === "json" && keyDelim) throw new UsageError("--key-delimiter: not with --format json");
   const acks = opts.acks === "all" ? -1 : Number(opts.acks);
