@@ -140,7 +140,7 @@ export class PartitionReader {
     }
     this.failures = 0;
     const index = new Map<string, number>();
-    parts.forEach((p, i) => index.set(`${p.topic}\u0000${p.partition}`, i));
+    for (const [i, p] of parts.entries()) index.set(`${p.topic}\u0000${p.partition}`, i);
     const out: Fetched[] = [];
     for (const t of response.responses) {
       const topic = t.topic || response.idToName.get(t.topicId) || "";
