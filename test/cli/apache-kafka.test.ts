@@ -1,0 +1,736 @@
+/**
+ * The `brook` CLI judged by Apache Kafka's own tools, on two clusters: a spawned Brook broker and a
+ * real Apache Kafka 4.4 broker (one JVM for the file). Both get the same data (topics of 3
+ * partitions with records at known timestamps, one partition trimmed, topic configs, a topic with an
+ * open transaction so its last stable offset is below the high watermark, groups with offsets
+ * committed by admin.setOffsets, a classic group with a live KafkaJS member, and a KIP-848 group of
+ * Kafka's console consumer). On each cluster, what `brook ... --format json` says is compared with
+ * what kafka-topics, kafka-configs, kafka-get-offsets and kafka-consumer-groups say about the same
+ * cluster, so nothing needs normalising. Last, the facts brook read on Brook are compared with the
+ * ones it read on Kafka (same data, so the same offsets, lags and resets).
+ *
+ * The last stable offset: kafka-get-offsets (GetOffsetShell) always lists offsets read_uncommitted
+ * (its --command-config only configures the admin client, not the isolation), so the LSO is compared
+ * with what a read_committed consumer sees as the end: ListOffsets(latest, READ_COMMITTED).
+ *
+ * Skipped loudly when Java 17+ or the jars are missing (scripts/apache-kafka/install.sh).
+ * BROOK_CLI_KAFKA_DUMP=1 prints every Kafka tool run.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { Kafka, logLevel } from "kafkajs";
+import { BrokerConfig } from "../../src/broker/config/config.js";
+import { ListOffsets } from "../../src/protocol/messages/list-offsets.js";
+import {
+  type ApacheKafkaCluster,
+  apacheKafkaUnavailable,
+  freePorts,
+  kafkaServerProperties,
+  startApacheKafka,
+} from "../support/apache-kafka.js";
+import { type BrokerProcess, spawnBroker } from "../support/broker-process.js";
+import { type BrookResult, runBrook } from "../support/cli-process.js";
+import {
+  KAFKA_TOOL,
+  KafkaTools,
+  parseConfigs,
+  parseOffsets,
+  parseTable,
+  parseTopicDescribe,
+  type ToolRun,
+} from "../support/kafka-tools.js";
+import { RawClient } from "../support/raw-client.js";
+
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
+
+const reason = apacheKafkaUnavailable();
+if (reason) console.warn(`SKIP brook CLI judged by Apache Kafka's tools: ${reason}`);
+
+// ------------------------------------------------------------------------------ the data
+
+const TOPIC = "cli-t"; // 3 partitions × 10 records, partition 0 trimmed to 2; topic configs
+const TXN_TOPIC = "cli-txn"; // 3 partitions × 4 records, an open transaction of 3 more on partition 0
+const TRIM_TOPIC = "cli-trim"; // 3 partitions × 5 records, trimmed by the test
+const COMMITTED = "cli-committed"; // offsets 3,5,7 on cli-t, no member (dry-run resets)
+const EXEC_BROOK = "cli-exec-brook"; // offsets 3,5,7, reset by brook --execute
+const EXEC_KAFKA = "cli-exec-kafka"; // offsets 3,5,7, reset by kafka-consumer-groups --execute
+const LIVE = "cli-live"; // a live KafkaJS member (classic protocol) that committed 2,4,6
+const KIP848 = "cli-848"; // Kafka's console consumer with group.protocol=consumer
+const TOPIC_CONFIGS = { "retention.ms": "172800000", "max.message.bytes": "500000" };
+const CLIENT_ID = "cli-test";
+const MINUTE = 60_000;
+/** Record i of every partition of cli-t is stamped base + i × 10 min; base is ~105 min ago. */
+const base = Math.floor(Date.now() / 1000) * 1000 - 105 * MINUTE;
+const stamp = (i: number) => base + i * 10 * MINUTE;
+
+const sortedNumbers = (xs: number[]) => xs.slice().sort((a, b) => a - b);
+const key = (topic: string, partition: number) => `${topic}:${partition}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What one cluster runs: brook, Kafka's tools, and the seeded members to stop at the end. */
+interface Target {
+  name: "brook" | "kafka";
+  bootstrap: string;
+  port: number;
+  brook(args: string[]): Promise<BrookResult>;
+  json<T = any>(args: string[]): Promise<T>;
+  tool(mainClass: string, args: string[]): Promise<ToolRun>;
+  stopMembers: Array<() => Promise<void>>;
+  /** Facts brook read, compared across the clusters at the end. */
+  facts: Map<string, unknown>;
+}
+
+const kafkajs = (bs: string) =>
+  new Kafka({ clientId: CLIENT_ID, brokers: bs.split(","), logLevel: logLevel.NOTHING });
+
+async function withKafkaAdmin<T>(
+  bs: string,
+  f: (admin: ReturnType<Kafka["admin"]>) => Promise<T>,
+): Promise<T> {
+  const admin = kafkajs(bs).admin();
+  await admin.connect();
+  try {
+    return await f(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Committed offsets of `group` on `topic`, by partition. */
+function committedOffsets(bs: string, group: string, topic: string): Promise<number[]> {
+  return withKafkaAdmin(bs, async (admin) => {
+    const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return (t?.partitions ?? []).sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
+  });
+}
+
+/** Waits until `group` has committed `offsets` on `topic`. */
+async function waitCommitted(bs: string, group: string, topic: string, offsets: number[], why: () => string) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const got = await committedOffsets(bs, group, topic).catch(() => [] as number[]);
+    if (got.join() === offsets.join()) return;
+    if (Date.now() > deadline) throw new Error(`${bs}: ${group} committed ${got}, not ${offsets}\n${why()}`);
+    await sleep(200);
+  }
+}
+
+/** Writes the same data to a cluster; returns what must be stopped at the end. */
+async function seed(t: Target, tools: KafkaTools): Promise<void> {
+  const bs = t.bootstrap;
+  await withKafkaAdmin(bs, async (admin) => {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic: TOPIC,
+          numPartitions: 3,
+          configEntries: Object.entries(TOPIC_CONFIGS).map(([name, value]) => ({ name, value })),
+        },
+        { topic: TXN_TOPIC, numPartitions: 3 },
+        { topic: TRIM_TOPIC, numPartitions: 3 },
+      ],
+    });
+  });
+  const producer = kafkajs(bs).producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    const records = (topic: string, n: number, ts: (i: number) => number) =>
+      [0, 1, 2].flatMap((partition) =>
+        Array.from({ length: n }, (_, i) => ({
+          partition,
+          key: `k${i}`,
+          value: `${topic}-${partition}-${i}`,
+          timestamp: String(ts(i)),
+        })),
+      );
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [
+        { topic: TOPIC, messages: records(TOPIC, 10, stamp) },
+        { topic: TXN_TOPIC, messages: records(TXN_TOPIC, 4, () => Date.now()) },
+        { topic: TRIM_TOPIC, messages: records(TRIM_TOPIC, 5, () => Date.now()) },
+      ],
+    });
+  } finally {
+    await producer.disconnect();
+  }
+  await withKafkaAdmin(bs, async (admin) => {
+    await admin.fetchTopicMetadata({ topics: [TOPIC] }); // deleteTopicRecords needs it loaded
+    await admin.deleteTopicRecords({ topic: TOPIC, partitions: [{ partition: 0, offset: "2" }] });
+    for (const groupId of [COMMITTED, EXEC_BROOK, EXEC_KAFKA]) {
+      await admin.setOffsets({
+        groupId,
+        topic: TOPIC,
+        partitions: [3, 5, 7].map((offset, partition) => ({ partition, offset: String(offset) })),
+      });
+    }
+  });
+
+  // An open transaction on cli-txn partition 0 (a long timeout: it must stay open for the file).
+  const txnProducer = kafkajs(bs).producer({
+    transactionalId: "cli-open-txn",
+    idempotent: true,
+    maxInFlightRequests: 1,
+    transactionTimeout: 600_000,
+  });
+  await txnProducer.connect();
+  const txn = await txnProducer.transaction();
+  await txn.send({
+    topic: TXN_TOPIC,
+    messages: [0, 1, 2].map((i) => ({ partition: 0, value: `open-${i}` })),
+  });
+  t.stopMembers.push(async () => {
+    await txn.abort().catch(() => {});
+    await txnProducer.disconnect();
+  });
+
+  // A live classic member that committed 2,4,6 and stays in the group.
+  const consumer = kafkajs(bs).consumer({ groupId: LIVE, sessionTimeout: 30_000, heartbeatInterval: 1000 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [TOPIC], fromBeginning: true });
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  await consumer.run({ autoCommit: false, eachMessage: async () => {} });
+  await joined;
+  await consumer.commitOffsets(
+    [2, 4, 6].map((offset, partition) => ({ topic: TOPIC, partition, offset: String(offset) })),
+  );
+  t.stopMembers.push(() => consumer.disconnect());
+
+  // A KIP-848 member: Kafka's console consumer with the consumer rebalance protocol, committing
+  // what it read (all of cli-t) every 200 ms.
+  const console848 = tools.consoleConsumer(bs, TOPIC, KIP848, {
+    "group.protocol": "consumer",
+    "auto.commit.interval.ms": "200",
+    "client.id": "cli-console",
+  });
+  t.stopMembers.push(console848.stop);
+  await waitCommitted(bs, KIP848, TOPIC, [10, 10, 10], console848.stderr);
+}
+
+/** The last stable offset of each partition as a read_committed consumer sees the end: ListOffsets(-1, READ_COMMITTED). */
+async function readCommittedEnds(port: number, topic: string, partitions: number): Promise<number[]> {
+  const c = await RawClient.connect(port);
+  try {
+    const res = await c.request(ListOffsets, 7, {
+      replicaId: -1,
+      isolationLevel: 1,
+      topics: [
+        {
+          name: topic,
+          partitions: Array.from({ length: partitions }, (_, p) => ({
+            partitionIndex: p,
+            currentLeaderEpoch: -1,
+            timestamp: -1n,
+            maxNumOffsets: 1,
+          })),
+        },
+      ],
+      timeoutMs: 5000,
+    });
+    const ps = res.topics[0]!.partitions.slice().sort((a, b) => a.partitionIndex - b.partitionIndex);
+    for (const p of ps)
+      assert.equal(p.errorCode, 0, `ListOffsets ${topic}-${p.partitionIndex}: error ${p.errorCode}`);
+    return ps.map((p) => Number(p.offset));
+  } finally {
+    c.close();
+  }
+}
+
+// ------------------------------------------------------------------------------ the file
+
+describe("brook CLI judged by Apache Kafka's tools, on Brook and on Apache Kafka 4.4", {
+  skip: reason ?? false,
+  concurrency: false,
+}, () => {
+  const tools = new KafkaTools();
+  const targets = new Map<Target["name"], Target>();
+  let kafka: ApacheKafkaCluster | undefined;
+  let broker: BrokerProcess | undefined;
+  let dir: string;
+  const timings: string[] = [];
+  const started = performance.now();
+  const mark = (what: string) => timings.push(`${what}: ${Math.round(performance.now() - started)} ms`);
+
+  function target(name: Target["name"], bootstrap: string, port: number): Target {
+    const env = { BROOK_CONFIG_DIR: join(dir, "brook-config"), BROOK_BROKERS: "", BROOK_PROFILE: "" };
+    const brook = (args: string[]) => runBrook(["-b", bootstrap, ...args], { env, timeoutMs: 60_000 });
+    return {
+      name,
+      bootstrap,
+      port,
+      brook,
+      async json(args) {
+        const r = await brook([...args, "--format", "json"]);
+        if (r.code !== 0) throw new Error(`brook ${args.join(" ")} on ${name} exited ${r.code}: ${r.stderr}`);
+        return JSON.parse(r.stdout);
+      },
+      async tool(mainClass, args) {
+        const r = await tools.run(mainClass, ["--bootstrap-server", bootstrap, ...args]);
+        if (process.env.BROOK_CLI_KAFKA_DUMP) {
+          console.log(
+            `## ${name}: ${mainClass.split(".").at(-1)} ${args.join(" ")}\nexit ${r.code}\n${r.stdout}${r.stderr}`,
+          );
+        }
+        return r;
+      },
+      stopMembers: [],
+      facts: new Map(),
+    };
+  }
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "brook-cli-kafka-"));
+    const starting = startApacheKafka({ brokers: 1, quickStart: true });
+    starting.catch(() => {}); // awaited below
+    // Brook gets the static configs Kafka's server.properties sets (those it knows).
+    const sets = Object.entries(kafkaServerProperties(1))
+      .filter(([k]) => BrokerConfig.knownKey(k))
+      .flatMap(([k, v]) => ["--set", `${k}=${v}`]);
+    broker = await spawnBroker(["--port", "0", "--data-dir", join(dir, "brook-data"), ...sets], {}, 30_000);
+    const onBrook = target("brook", `127.0.0.1:${broker.port}`, broker.port);
+    targets.set("brook", onBrook);
+    // While Kafka starts: the tools' class-data archive, and Brook's data.
+    await Promise.all([tools.warm(onBrook.bootstrap, dir), seed(onBrook, tools)]);
+    mark("Brook seeded, tools warm");
+    kafka = await starting;
+    mark(`Apache Kafka started (${Math.round(kafka.startMs)} ms)`);
+    const onKafka = target("kafka", kafka.bootstrap, kafka.brokers[0]!.port);
+    targets.set("kafka", onKafka);
+    await seed(onKafka, tools);
+    mark("Kafka seeded");
+  });
+
+  after(async () => {
+    for (const t of targets.values()) await Promise.all(t.stopMembers.map((s) => s().catch(() => {})));
+    await Promise.all([kafka?.stop(), broker?.stop()]);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    mark("stopped");
+    console.log(`brook CLI vs Kafka's tools, timings:\n  ${timings.join("\n  ")}`);
+  });
+
+  for (const name of ["brook", "kafka"] as const) {
+    describe(`on ${name === "brook" ? "a spawned Brook broker" : "Apache Kafka 4.4"}`, {
+      concurrency: false,
+    }, () => {
+      const t = () => targets.get(name)!;
+      const groups = (args: string[]) => t().tool(KAFKA_TOOL.groups, args);
+      const ok = (r: ToolRun, what: string) =>
+        assert.equal(r.code, 0, `${what} on ${name} exited ${r.code}:\n${r.stdout}${r.stderr}`);
+      after(() => mark(`${name} done`));
+
+      it("1. topic list == kafka-topics --list --exclude-internal", async () => {
+        const [mine, theirs] = await Promise.all([
+          t().json<Array<{ name: string }>>(["topic", "list"]),
+          t().tool(KAFKA_TOOL.topics, ["--list", "--exclude-internal"]),
+        ]);
+        ok(theirs, "kafka-topics --list");
+        const names = theirs.stdout
+          .split("\n")
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .sort();
+        assert.deepEqual(mine.map((x) => x.name).sort(), names);
+        assert.deepEqual(names, [TOPIC, TRIM_TOPIC, TXN_TOPIC].sort());
+      });
+
+      it("2. topic describe == kafka-topics --describe, kafka-get-offsets, kafka-configs; LSO == read_committed end", async () => {
+        const describeTopic = (topic: string) => t().json(["topic", "describe", topic]);
+        const [mineT, mineX, kt, kx, earliest, latest, configs, lso] = await Promise.all([
+          describeTopic(TOPIC),
+          describeTopic(TXN_TOPIC),
+          t().tool(KAFKA_TOOL.topics, ["--describe", "--topic", TOPIC]),
+          t().tool(KAFKA_TOOL.topics, ["--describe", "--topic", TXN_TOPIC]),
+          t().tool(KAFKA_TOOL.getOffsets, ["--topic", "cli-t|cli-txn", "--time", "earliest"]),
+          t().tool(KAFKA_TOOL.getOffsets, ["--topic", "cli-t|cli-txn", "--time", "latest"]),
+          t().tool(KAFKA_TOOL.configs, ["--describe", "--entity-type", "topics", "--entity-name", TOPIC]),
+          Promise.all([readCommittedEnds(t().port, TOPIC, 3), readCommittedEnds(t().port, TXN_TOPIC, 3)]),
+        ]);
+        for (const r of [kt, kx, earliest, latest, configs]) ok(r, "a Kafka tool");
+        const low = parseOffsets(earliest.stdout);
+        const high = parseOffsets(latest.stdout);
+        for (const [mine, theirs, topic, ends] of [
+          [mineT, kt, TOPIC, lso[0]],
+          [mineX, kx, TXN_TOPIC, lso[1]],
+        ] as const) {
+          const k = parseTopicDescribe(theirs.stdout);
+          assert.equal(mine.partitions.length, k.partitionCount, `${topic} partition count`);
+          assert.deepEqual(
+            mine.partitions.map((p: any) => ({
+              partition: p.partition,
+              leader: p.leader,
+              replicas: sortedNumbers(p.replicas),
+              isr: sortedNumbers(p.isr),
+            })),
+            k.partitions.map((p) => ({
+              ...p,
+              replicas: sortedNumbers(p.replicas),
+              isr: sortedNumbers(p.isr),
+            })),
+            `${topic}: leader, replicas, ISR per partition`,
+          );
+          assert.deepEqual(
+            mine.partitions.map((p: any) => [Number(p.logStartOffset), Number(p.highWatermark)]),
+            mine.partitions.map((p: any) => [
+              low.get(key(topic, p.partition)),
+              high.get(key(topic, p.partition)),
+            ]),
+            `${topic}: log start and high watermark == kafka-get-offsets --time earliest|latest`,
+          );
+          assert.deepEqual(
+            mine.partitions.map((p: any) => Number(p.lastStableOffset)),
+            ends,
+            `${topic}: last stable offset == ListOffsets(latest, READ_COMMITTED)`,
+          );
+        }
+        // The data as seeded: the trim of cli-t partition 0, and the open transaction.
+        assert.deepEqual(
+          mineT.partitions.map((p: any) => [p.logStartOffset, p.highWatermark, p.lastStableOffset]),
+          [
+            ["2", "10", "10"],
+            ["0", "10", "10"],
+            ["0", "10", "10"],
+          ],
+        );
+        assert.deepEqual(
+          mineX.partitions.map((p: any) => [p.logStartOffset, p.highWatermark, p.lastStableOffset]),
+          [
+            ["0", "7", "4"],
+            ["0", "4", "4"],
+            ["0", "4", "4"],
+          ],
+          "cli-txn: LSO < HW on partition 0 (the open transaction)",
+        );
+        const dynamic = (mineT.configs as Array<{ name: string; value: string; source: string }>)
+          .filter((c) => c.source === "DYNAMIC_TOPIC_CONFIG")
+          .map((c) => ({ name: c.name, value: c.value, source: c.source }));
+        const kafkaDynamic = parseConfigs(configs.stdout).filter((c) => c.source === "DYNAMIC_TOPIC_CONFIG");
+        assert.deepEqual(
+          dynamic,
+          kafkaDynamic,
+          "topic configs (DYNAMIC_TOPIC_CONFIG) == kafka-configs --describe",
+        );
+        assert.deepEqual(
+          Object.fromEntries(dynamic.map((c) => [c.name, c.value])),
+          TOPIC_CONFIGS,
+          "the configs set at creation",
+        );
+        t().facts.set("describe", { mineT: mineT.partitions, mineX: mineX.partitions, dynamic });
+      });
+
+      /** brook group describe's rows in kafka-consumer-groups' columns. */
+      const asKafkaRows = (view: any) =>
+        view.partitions.map((p: any) => ({
+          TOPIC: p.topic,
+          PARTITION: String(p.partition),
+          "CURRENT-OFFSET": p.currentOffset ?? "-",
+          "LOG-END-OFFSET": p.logEndOffset,
+          LAG: p.lag ?? "-",
+          "CONSUMER-ID": p.memberId ?? "-",
+          HOST: p.host ?? "-",
+          "CLIENT-ID": p.clientId ?? "-",
+        }));
+      const kafkaRows = (out: string) => parseTable(out).map(({ GROUP: _g, ...r }) => r);
+
+      it("3. group describe == kafka-consumer-groups --describe (offsets, lag, members); total lag == sum", async () => {
+        const [mineC, mineL, kc, kl] = await Promise.all([
+          t().json(["group", "describe", COMMITTED]),
+          t().json(["group", "describe", LIVE]),
+          groups(["--describe", "--group", COMMITTED]),
+          groups(["--describe", "--group", LIVE]),
+        ]);
+        ok(kc, "kafka-consumer-groups --describe");
+        ok(kl, "kafka-consumer-groups --describe");
+        for (const [mine, theirs, group] of [
+          [mineC, kc, COMMITTED],
+          [mineL, kl, LIVE],
+        ] as const) {
+          const rows = kafkaRows(theirs.stdout);
+          assert.deepEqual(asKafkaRows(mine), rows, `${group}: per partition offsets, lag and member`);
+          const sum = rows.reduce((s, r) => s + (r.LAG === "-" ? 0 : Number(r.LAG)), 0);
+          assert.equal(Number(mine.totalLag), sum, `${group}: total lag == the sum of LAG`);
+        }
+        assert.deepEqual(
+          asKafkaRows(mineC).map((r: any) => [r["CURRENT-OFFSET"], r["LOG-END-OFFSET"], r.LAG]),
+          [
+            ["3", "10", "7"],
+            ["5", "10", "5"],
+            ["7", "10", "3"],
+          ],
+        );
+        assert.equal(mineL.members.length, 1);
+        assert.equal(mineL.members[0].clientId, CLIENT_ID);
+        assert.equal(mineL.state, "Stable");
+        t().facts.set("group describe", {
+          committed: asKafkaRows(mineC),
+          live: asKafkaRows(mineL).map((r: any) => ({ ...r, "CONSUMER-ID": "<member>" })),
+          totals: [mineC.totalLag, mineL.totalLag],
+        });
+      });
+
+      it("4. group seek NEW-OFFSET == kafka-consumer-groups --reset-offsets (dry run, execute; refused while active)", async () => {
+        const datetime = new Date(stamp(3) + 5 * MINUTE).toISOString().replace("Z", "+00:00");
+        const specs: Array<{ label: string; brook: string[]; kafka: string[] }> = [
+          { label: "--to-earliest", brook: ["--to-earliest"], kafka: ["--to-earliest"] },
+          { label: "--to-latest", brook: ["--to-latest"], kafka: ["--to-latest"] },
+          {
+            label: "--shift-by -4 (below the log start)",
+            brook: ["--shift-by", "-4"],
+            kafka: ["--shift-by", "-4"],
+          },
+          { label: "--shift-by 5 (beyond the end)", brook: ["--shift-by", "5"], kafka: ["--shift-by", "5"] },
+          {
+            label: "--to-offset 50 (beyond the end)",
+            brook: ["--to-offset", "50"],
+            kafka: ["--to-offset", "50"],
+          },
+          {
+            label: "--to-offset 1 (below partition 0's log start)",
+            brook: ["--to-offset", "1"],
+            kafka: ["--to-offset", "1"],
+          },
+          {
+            label: "--by-duration PT50M",
+            brook: ["--by-duration", "PT50M"],
+            kafka: ["--by-duration", "PT50M"],
+          },
+          { label: "--to-datetime", brook: ["--to-datetime", datetime], kafka: ["--to-datetime", datetime] },
+        ];
+        const planOf = (rows: Array<{ partition: string | number; newOffset: string }>) =>
+          rows
+            .map((r) => [Number(r.partition), Number(r.newOffset)] as const)
+            .sort((a, b) => a[0] - b[0])
+            .map((r) => r[1]);
+        const results = await Promise.all(
+          specs.map(async (s) => {
+            const [mine, theirs] = await Promise.all([
+              t().json(["group", "seek", COMMITTED, "--topic", TOPIC, ...s.brook]),
+              groups(["--group", COMMITTED, "--reset-offsets", "--topic", TOPIC, ...s.kafka, "--dry-run"]),
+            ]);
+            ok(theirs, `kafka-consumer-groups --reset-offsets ${s.label}`);
+            assert.equal(mine.executed, false);
+            const k = planOf(
+              parseTable(theirs.stdout).map((r) => ({
+                partition: r.PARTITION!,
+                newOffset: r["NEW-OFFSET"]!,
+              })),
+            );
+            return { label: s.label, brook: planOf(mine.offsets), kafka: k };
+          }),
+        );
+        const differs = results.filter((r) => r.brook.join() !== r.kafka.join());
+        assert.deepEqual(
+          differs,
+          [],
+          "brook group seek NEW-OFFSET == kafka-consumer-groups --reset-offsets --dry-run",
+        );
+        // The data pins what Kafka computes: log start 2,0,0, log end 10, committed 3,5,7.
+        assert.deepEqual(Object.fromEntries(results.map((r) => [r.label, r.kafka])), {
+          "--to-earliest": [2, 0, 0],
+          "--to-latest": [10, 10, 10],
+          "--shift-by -4 (below the log start)": [2, 1, 3],
+          "--shift-by 5 (beyond the end)": [8, 10, 10],
+          "--to-offset 50 (beyond the end)": [10, 10, 10],
+          "--to-offset 1 (below partition 0's log start)": [2, 1, 1],
+          "--by-duration PT50M": [6, 6, 6],
+          "--to-datetime": [4, 4, 4],
+        });
+        assert.deepEqual(
+          await committedOffsets(t().bootstrap, COMMITTED, TOPIC),
+          [3, 5, 7],
+          "a dry run changes nothing",
+        );
+
+        // --execute: brook on one group, Kafka's tool on its twin; the offsets read back are equal.
+        const execute = async (brookArgs: string[], kafkaArgs: string[]) => {
+          const [mine, theirs] = await Promise.all([
+            t().brook(["group", "seek", EXEC_BROOK, ...brookArgs, "--execute"]),
+            groups(["--group", EXEC_KAFKA, "--reset-offsets", ...kafkaArgs, "--execute"]),
+          ]);
+          assert.equal(mine.code, 0, mine.stderr);
+          ok(theirs, "kafka-consumer-groups --reset-offsets --execute");
+        };
+        await execute(["--topic", TOPIC, "--shift-by", "-4"], ["--topic", TOPIC, "--shift-by", "-4"]);
+        await execute(
+          ["--topic", `${TOPIC}:0,2`, "--to-offset", "5"],
+          ["--topic", `${TOPIC}:0,2`, "--to-offset", "5"],
+        );
+        const [viaBrook, viaKafka, describedB, describedK] = await Promise.all([
+          committedOffsets(t().bootstrap, EXEC_BROOK, TOPIC),
+          committedOffsets(t().bootstrap, EXEC_KAFKA, TOPIC),
+          groups(["--describe", "--group", EXEC_BROOK]),
+          groups(["--describe", "--group", EXEC_KAFKA]),
+        ]);
+        assert.deepEqual(
+          viaBrook,
+          viaKafka,
+          "committed after brook --execute == after kafka-consumer-groups --execute",
+        );
+        assert.deepEqual(viaBrook, [5, 1, 5]);
+        const current = (out: string) => parseTable(out).map((r) => r["CURRENT-OFFSET"]);
+        assert.deepEqual(
+          current(describedB.stdout),
+          current(describedK.stdout),
+          "kafka-consumer-groups --describe reads them alike",
+        );
+
+        // A group with a live member: both refuse, and nothing changes.
+        const [mine, theirs] = await Promise.all([
+          t().brook(["group", "seek", LIVE, "--topic", TOPIC, "--to-earliest", "--execute"]),
+          groups(["--group", LIVE, "--reset-offsets", "--topic", TOPIC, "--to-earliest", "--execute"]),
+        ]);
+        assert.equal(
+          mine.code,
+          1,
+          `brook group seek on an active group: exit ${mine.code}\n${mine.stdout}${mine.stderr}`,
+        );
+        assert.match(mine.stderr, /inactive/);
+        assert.match(theirs.stdout + theirs.stderr, /can only be reset if the group '.*' is inactive/);
+        t().facts.set("kafka refuses with exit", theirs.code);
+        assert.deepEqual(
+          await committedOffsets(t().bootstrap, LIVE, TOPIC),
+          [2, 4, 6],
+          "the refused seek changed nothing",
+        );
+        t().facts.set("seek", { results, executed: viaBrook });
+      });
+
+      it("5. group list == kafka-consumer-groups --list --state --type", async () => {
+        const [mine, theirs] = await Promise.all([
+          t().json<Array<{ group: string; state: string; type: string }>>(["group", "list"]),
+          groups(["--list", "--state", "--type"]),
+        ]);
+        ok(theirs, "kafka-consumer-groups --list --state --type");
+        const rows = parseTable(theirs.stdout)
+          .map((r) => ({ group: r.GROUP!, state: r.STATE!, type: r.TYPE!.toLowerCase() }))
+          .sort((a, b) => (a.group < b.group ? -1 : 1));
+        assert.deepEqual(
+          mine.map((g) => ({ group: g.group, state: g.state, type: (g.type ?? "").toLowerCase() })),
+          rows,
+          "groups, states and types (Kafka prints the type capitalised: Classic, Consumer)",
+        );
+        const byName = Object.fromEntries(mine.map((g) => [g.group, `${g.state}/${g.type}`]));
+        assert.deepEqual(byName, {
+          [COMMITTED]: "Empty/classic",
+          [EXEC_BROOK]: "Empty/classic",
+          [EXEC_KAFKA]: "Empty/classic",
+          [LIVE]: "Stable/classic",
+          [KIP848]: "Stable/consumer",
+        });
+        t().facts.set("group list", byName);
+      });
+
+      it("6. cluster health exits 0; a closed port exits 1 quickly", async () => {
+        const [port] = await freePorts(1);
+        const closedStart = performance.now();
+        const [healthy, closed] = await Promise.all([
+          t().brook(["cluster", "health"]),
+          runBrook(["-b", `127.0.0.1:${port}`, "cluster", "health"], {
+            env: { BROOK_CONFIG_DIR: join(dir, "brook-config"), BROOK_BROKERS: "", BROOK_PROFILE: "" },
+          }).then((r) => ({ ...r, ms: performance.now() - closedStart })),
+        ]);
+        assert.equal(healthy.code, 0, healthy.stdout + healthy.stderr);
+        assert.match(healthy.stdout, /^healthy: /);
+        assert.equal(closed.code, 1, closed.stdout + closed.stderr);
+        assert.match(closed.stdout + closed.stderr, /unhealthy: .*ECONNREFUSED/);
+        assert.ok(closed.ms < 10_000, `a closed port took ${Math.round(closed.ms)} ms`);
+      });
+
+      it("7. topic trim --offset 2 -p 0: log start == kafka-get-offsets --time earliest", async () => {
+        const trimmed = await t().json<any[]>(["topic", "trim", TRIM_TOPIC, "--offset", "2", "-p", "0"]);
+        assert.deepEqual(
+          trimmed.map((r) => [r.partition, r.logStartBefore, r.logStartAfter]),
+          [[0, "0", "2"]],
+        );
+        const [mine, earliest] = await Promise.all([
+          t().json(["topic", "describe", TRIM_TOPIC]),
+          t().tool(KAFKA_TOOL.getOffsets, ["--topic", TRIM_TOPIC, "--time", "earliest"]),
+        ]);
+        ok(earliest, "kafka-get-offsets --time earliest");
+        const low = parseOffsets(earliest.stdout);
+        assert.deepEqual(
+          mine.partitions.map((p: any) => Number(p.logStartOffset)),
+          [0, 1, 2].map((p) => low.get(key(TRIM_TOPIC, p))),
+        );
+        assert.deepEqual(
+          mine.partitions.map((p: any) => p.logStartOffset),
+          ["2", "0", "0"],
+        );
+      });
+
+      it("8. KIP-848: group describe of a console consumer (group.protocol=consumer) == --describe --members --verbose", async () => {
+        const [mine, members, offsets, state] = await Promise.all([
+          t().json(["group", "describe", KIP848]),
+          groups(["--describe", "--group", KIP848, "--members", "--verbose"]),
+          groups(["--describe", "--group", KIP848]),
+          groups(["--describe", "--group", KIP848, "--state", "--verbose"]),
+        ]);
+        for (const r of [members, offsets, state]) ok(r, "kafka-consumer-groups --describe");
+        assert.equal(mine.type, "consumer");
+        const kMembers = parseTable(members.stdout);
+        assert.equal(kMembers.length, 1, members.stdout);
+        const km = kMembers[0]!;
+        assert.equal(mine.members.length, 1);
+        const m = mine.members[0];
+        const assignment = (ps: Array<{ topic: string; partition: number }>) =>
+          ps.length === 0 ? "-" : `${ps[0]!.topic}:${ps.map((p) => p.partition).join(",")}`;
+        assert.deepEqual(
+          {
+            "CONSUMER-ID": m.memberId,
+            HOST: m.host,
+            "CLIENT-ID": m.clientId,
+            "#PARTITIONS": String(m.partitions.length),
+            "CURRENT-ASSIGNMENT": assignment(m.partitions),
+          },
+          {
+            "CONSUMER-ID": km["CONSUMER-ID"],
+            HOST: km.HOST,
+            "CLIENT-ID": km["CLIENT-ID"],
+            "#PARTITIONS": km["#PARTITIONS"],
+            "CURRENT-ASSIGNMENT": km["CURRENT-ASSIGNMENT"],
+          },
+          "the member and its assignment",
+        );
+        assert.equal(m.clientId, "cli-console");
+        assert.deepEqual(
+          asKafkaRows(mine),
+          kafkaRows(offsets.stdout),
+          "per partition offsets, lag and member",
+        );
+        const ks = parseTable(state.stdout)[0]!;
+        assert.equal(mine.state, ks.STATE, "state == --describe --state");
+        assert.equal(mine.protocol, ks["ASSIGNMENT-STRATEGY"], "assignor == ASSIGNMENT-STRATEGY");
+        t().facts.set("kip-848", {
+          state: mine.state,
+          protocol: mine.protocol,
+          partitions: m.partitions,
+          rows: asKafkaRows(mine).map((r: any) => ({ ...r, "CONSUMER-ID": "<member>" })),
+        });
+      });
+    });
+  }
+
+  describe("Brook and Apache Kafka", () => {
+    it("brook read the same facts from both (same data, same offsets, lags, resets and states)", () => {
+      const b = targets.get("brook")?.facts;
+      const k = targets.get("kafka")?.facts;
+      assert.ok(b && k);
+      const differs = [...k.keys()].filter((f) => {
+        try {
+          assert.deepEqual(b.get(f), k.get(f));
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      assert.deepEqual(
+        differs.map((f) => ({ fact: f, brook: b.get(f), kafka: k.get(f) })),
+        [],
+        "facts that differ between Brook and Apache Kafka",
+      );
+    });
+  });
+});
