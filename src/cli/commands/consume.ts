@@ -96,7 +96,8 @@ export function registerConsume(program: Command): void {
     .action(action(consume));
 }
 
-function clusterFor(config: KafkaConfig, isolationLevel: number): Cluster {
+/** A Cluster (connections and metadata) of Brook's client for the command's connection settings. */
+export function clusterFor(config: KafkaConfig, isolationLevel = 0, allowAutoTopicCreation = false): Cluster {
   return new Cluster({
     brokers: config.brokers,
     clientId: config.clientId,
@@ -107,7 +108,7 @@ function clusterFor(config: KafkaConfig, isolationLevel: number): Cluster {
     requestTimeout: config.requestTimeout,
     logger: createLogger({ level: logLevel.NOTHING }),
     retry: config.retry,
-    allowAutoTopicCreation: false,
+    allowAutoTopicCreation,
     isolationLevel,
   });
 }
@@ -296,7 +297,7 @@ async function consumeDirect(cluster: Cluster, parts: ReaderPartition[], run: Ru
     isolationLevel: run.isolationLevel,
     maxWaitMs: 500,
     maxBytes: 52428800,
-    partitionMaxBytes: 4194304,
+    partitionMaxBytes: 2097152,
     requestTimeout: 30000,
     warn: (line) => process.stderr.write(`brook consume: ${line}\n`),
   });

@@ -18,6 +18,7 @@ import type { Producer } from "../../client/producer/types.js";
 import type { IHeaders, Message } from "../../client/types.js";
 import { action, collect, contextOf, intOption, keyValues } from "../common.js";
 import { CliError, describeError, UsageError } from "../errors.js";
+import { clusterFor } from "./consume.js";
 import { createMeter, type Meter } from "./progress.js";
 import { unescapeBytes } from "./record-format.js";
 
@@ -191,7 +192,18 @@ async function produce(topic: string, opts: ProduceOptions, cmd: Command): Promi
     });
   }
 
-  const { kafka } = contextOf(cmd);
+  const { kafka, connection } = contextOf(cmd);
+  // The topic is looked up first (created there if the cluster auto-creates topics), so an unknown
+  // topic fails at once with its Kafka error rather than after the producer's retries.
+  const probe = clusterFor(connection.config, 0, true);
+  try {
+    await probe.connect();
+    await probe.addTargetTopics([topic]);
+  } catch (e) {
+    throw new CliError(`${describeError(e, connection.brokers).line}; ${describeAcked(0, false)}`, 1);
+  } finally {
+    await probe.disconnect().catch(() => {});
+  }
   const producer: Producer = kafka.producer({
     idempotent: opts.idempotent || transactional,
     ...(transactional ? { transactionalId: opts.transactionalId, maxInFlightRequests: 1 } : {}),
@@ -285,7 +297,7 @@ async function produce(topic: string, opts: ProduceOptions, cmd: Command): Promi
     failure ??= e;
     await Promise.allSettled(inFlight);
     meter.stop();
-    const { line } = describeError(failure);
+    const { line } = describeError(failure, connection.brokers);
     throw new CliError(`${line}; ${describeAcked(transactional ? 0 : acked, transactional)}`, 1);
   } finally {
     meter.stop();
