@@ -53,14 +53,18 @@ function healthLine(h: Health): string {
   if (!h.reachable) return `unhealthy: ${h.error}`;
   const facts = `cluster ${h.clusterId}, ${h.brokers.length} broker(s) [${h.brokers.join(",")}], controller ${h.controller ?? "none"}, ${h.topics} topic(s), ${h.partitions} partition(s)`;
   const problems = [
-    h.leaderlessPartitions.length ? `${h.leaderlessPartitions.length} without a leader (${h.leaderlessPartitions.slice(0, 5).join(", ")})` : "",
+    h.leaderlessPartitions.length
+      ? `${h.leaderlessPartitions.length} without a leader (${h.leaderlessPartitions.slice(0, 5).join(", ")})`
+      : "",
     h.underReplicatedPartitions.length ? `${h.underReplicatedPartitions.length} under-replicated` : "",
   ].filter(Boolean);
   return `${h.healthy ? "healthy" : "unhealthy"}: ${facts}${problems.length ? `; ${problems.join("; ")}` : ""}`;
 }
 
 export function registerCluster(program: Command): void {
-  const cluster = program.command("cluster").description("the cluster: brokers, health, broker configs, log dirs");
+  const cluster = program
+    .command("cluster")
+    .description("the cluster: brokers, health, broker configs, log dirs");
 
   cluster
     .command("info")
@@ -76,22 +80,32 @@ export function registerCluster(program: Command): void {
           controller: info.controller,
           brokers: info.brokers.slice().sort((a, b) => a.nodeId - b.nodeId),
         };
-        emit(format, doc, () =>
-          `CLUSTER  ${doc.clusterId}\nCONTROLLER  ${doc.controller ?? "-"}\n\n` +
-          table(
-            ["ID", "HOST", "PORT", "CONTROLLER"],
-            doc.brokers.map((b) => [b.nodeId, b.host, b.port, b.nodeId === doc.controller ? "*" : ""]),
-          ),
+        emit(
+          format,
+          doc,
+          () =>
+            `CLUSTER  ${doc.clusterId}\nCONTROLLER  ${doc.controller ?? "-"}\n\n` +
+            table(
+              ["ID", "HOST", "PORT", "CONTROLLER"],
+              doc.brokers.map((b) => [b.nodeId, b.host, b.port, b.nodeId === doc.controller ? "*" : ""]),
+            ),
         );
       }),
     );
 
   cluster
     .command("health")
-    .description("exit 0 when the cluster answers and every partition has a leader, else 1 (for scripts and probes)")
+    .description(
+      "exit 0 when the cluster answers and every partition has a leader, else 1 (for scripts and probes)",
+    )
     .option("-w, --watch", "keep checking, printing a line whenever the health changes")
     .option("--exit-when-healthy", "with --watch: exit 0 as soon as the cluster is healthy")
-    .option("--interval <ms>", "time between checks with --watch", intOption("--interval", { min: 100 }), 2000)
+    .option(
+      "--interval <ms>",
+      "time between checks with --watch",
+      intOption("--interval", { min: 100 }),
+      2000,
+    )
     .option("--format <format>", FORMAT_HELP, "table")
     .action(
       action(async (opts, cmd: Command) => {
@@ -148,7 +162,12 @@ export function registerCluster(program: Command): void {
     .command("config")
     .description("a broker's configs with their sources (or change dynamic ones with --set/--delete)")
     .option("--broker <id>", "which broker (default: the first one)", intOption("--broker"))
-    .option("-s, --set <key=value>", "set a dynamic config cluster-wide (or on --broker); repeatable", collect, [])
+    .option(
+      "-s, --set <key=value>",
+      "set a dynamic config cluster-wide (or on --broker); repeatable",
+      collect,
+      [],
+    )
     .option("-d, --delete <key>", "remove a dynamic config; repeatable", collect, [])
     .option("--non-default", "only configs not at their default")
     .option("--format <format>", FORMAT_HELP, "table")
@@ -188,7 +207,13 @@ export function registerCluster(program: Command): void {
           }
           const res = await admin.describeConfigs({
             includeSynonyms: false,
-            resources: [{ type: ConfigResourceTypes.BROKER, name: String(id), ...(names.length ? { configNames: names } : {}) }],
+            resources: [
+              {
+                type: ConfigResourceTypes.BROKER,
+                name: String(id),
+                ...(names.length ? { configNames: names } : {}),
+              },
+            ],
           });
           const rows = (res.resources[0]?.configEntries ?? [])
             .map((c) => ({
@@ -223,7 +248,10 @@ export function registerCluster(program: Command): void {
           let topics: Array<{ topic: string; partitions: number[] }> | undefined;
           if (opts.topic.length) {
             const meta = await admin.fetchTopicMetadata({ topics: opts.topic });
-            topics = meta.topics.map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partitionId) }));
+            topics = meta.topics.map((t) => ({
+              topic: t.name,
+              partitions: t.partitions.map((p) => p.partitionId),
+            }));
           }
           return admin.describeLogDirs(topics ? { topics } : {});
         });
@@ -243,7 +271,11 @@ export function registerCluster(program: Command): void {
               ),
             ),
           )
-          .sort((a, b) => a.broker - b.broker || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+          .sort(
+            (a, b) =>
+              a.broker - b.broker ||
+              (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition),
+          );
         const doc = dirs.map((b) => ({
           broker: b.nodeId,
           logDirs: b.logDirs.map((d) => ({

@@ -46,7 +46,9 @@ export interface GroupView {
 /** The group's type and state from ListGroups (v5 says "classic" or "consumer"). */
 async function groupTypes(admin: Admin): Promise<Map<string, { type: string; state: string }>> {
   const { groups } = await admin.listGroups();
-  return new Map(groups.map((g) => [g.groupId, { type: g.groupType ?? "classic", state: g.groupState ?? "" }]));
+  return new Map(
+    groups.map((g) => [g.groupId, { type: g.groupType ?? "classic", state: g.groupState ?? "" }]),
+  );
 }
 
 async function membersOf(
@@ -63,7 +65,9 @@ async function membersOf(
         memberId: m.memberId,
         clientId: m.clientId,
         host: m.clientHost,
-        partitions: m.assignment.flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition }))),
+        partitions: m.assignment.flatMap((a) =>
+          a.partitions.map((partition) => ({ topic: a.topic, partition })),
+        ),
       })),
     };
   }
@@ -95,7 +99,9 @@ export async function describeGroup(admin: Admin, group: string, type = "classic
   if (state === "Dead" && members.length === 0) {
     const committed = await admin.fetchOffsets({ groupId: group });
     if (committed.every((t) => t.partitions.every((p) => p.offset === "-1"))) {
-      throw new CliError(`group ${group} does not exist (GROUP_ID_NOT_FOUND); "brook group list" shows the groups`);
+      throw new CliError(
+        `group ${group} does not exist (GROUP_ID_NOT_FOUND); "brook group list" shows the groups`,
+      );
     }
   }
   const lag = await admin.fetchLag({ groupId: group });
@@ -148,7 +154,10 @@ export async function describeGroup(admin: Admin, group: string, type = "classic
     state,
     type,
     protocol,
-    members: members.map((m) => ({ ...m, partitions: m.partitions.slice().sort((a, b) => a.partition - b.partition) })),
+    members: members.map((m) => ({
+      ...m,
+      partitions: m.partitions.slice().sort((a, b) => a.partition - b.partition),
+    })),
     partitions: rows,
     totalLag: lag.totalLag,
   };
@@ -170,12 +179,23 @@ function groupTable(views: GroupView[]): string {
     ]);
     // Members without partitions get a line of their own, as in kafka-consumer-groups.
     for (const m of v.members) {
-      if (m.partitions.length === 0) rows.push([v.group, null, null, null, null, null, m.memberId, m.host, m.clientId]);
+      if (m.partitions.length === 0)
+        rows.push([v.group, null, null, null, null, null, m.memberId, m.host, m.clientId]);
     }
     out.push(
       `GROUP ${v.group}: state ${v.state}, ${v.type} protocol${v.protocol ? ` (${v.protocol})` : ""}, ${v.members.length} member(s), total lag ${v.totalLag}\n\n` +
         table(
-          ["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"],
+          [
+            "GROUP",
+            "TOPIC",
+            "PARTITION",
+            "CURRENT-OFFSET",
+            "LOG-END-OFFSET",
+            "LAG",
+            "CONSUMER-ID",
+            "HOST",
+            "CLIENT-ID",
+          ],
           rows,
         ),
     );
@@ -284,7 +304,12 @@ export function registerGroup(program: Command): void {
     .alias("reset-offsets")
     .description("reset a group's committed offsets (a dry run unless --execute; the group must be inactive)")
     .argument("<group>", "group id")
-    .option("-t, --topic <topic[:partitions]>", "topic, optionally with partitions (t:0,2 or t:0-3); repeatable", collect, [])
+    .option(
+      "-t, --topic <topic[:partitions]>",
+      "topic, optionally with partitions (t:0,2 or t:0-3); repeatable",
+      collect,
+      [],
+    )
     .option("--all-topics", "every topic the group has committed offsets for")
     .option("--to-earliest", "to each partition's log start")
     .option("--to-latest", "to each partition's log end")
@@ -293,7 +318,10 @@ export function registerGroup(program: Command): void {
     .option("--shift-by <n>", "move the committed offsets by n (negative: back), kept within the log's range")
     .option("--to-datetime <time>", "to the first offset at or after this time (ISO 8601 or epoch ms)")
     .option("--by-duration <duration>", "to the first offset this long ago (e.g. 1h, 30m, PT15M)")
-    .option("--from-file <file>", "offsets from a CSV file of topic,partition,offset lines (as --export writes)")
+    .option(
+      "--from-file <file>",
+      "offsets from a CSV file of topic,partition,offset lines (as --export writes)",
+    )
     .option("--execute", "apply the new offsets (otherwise only shown)")
     .option("--export", "print the plan as CSV (topic,partition,offset) instead of a table")
     .option("--format <format>", FORMAT_HELP, "table")
@@ -345,7 +373,8 @@ export function registerGroup(program: Command): void {
           const committed = await admin.fetchOffsets({ groupId: id });
           const current = new Map<string, string>();
           for (const t of committed) {
-            for (const p of t.partitions) if (p.offset !== "-1") current.set(`${t.topic}\0${p.partition}`, p.offset);
+            for (const p of t.partitions)
+              if (p.offset !== "-1") current.set(`${t.topic}\0${p.partition}`, p.offset);
           }
           let scopes: Array<{ topic: string; partitions?: number[] }>;
           if (fromFile) scopes = [...new Set(fromFile.map((r) => r.topic))].map((topic) => ({ topic }));
@@ -362,7 +391,8 @@ export function registerGroup(program: Command): void {
                 `${scope.topic} has no partition ${missing.join(", ")} (UNKNOWN_TOPIC_OR_PARTITION): it has ${marks.length}`,
               );
             }
-            const byTime = at === undefined ? null : await admin.fetchTopicOffsetsByTimestamp(scope.topic, at);
+            const byTime =
+              at === undefined ? null : await admin.fetchTopicOffsetsByTimestamp(scope.topic, at);
             for (const m of marks.filter((x) => wanted.includes(x.partition))) {
               const cur = current.get(`${scope.topic}\0${m.partition}`) ?? null;
               const low = BigInt(m.low);
@@ -388,7 +418,13 @@ export function registerGroup(program: Command): void {
                 next = BigInt(byTime!.find((o) => o.partition === m.partition)!.offset);
               }
               if (next === null) continue;
-              rows.push({ group: id, topic: scope.topic, partition: m.partition, currentOffset: cur, newOffset: String(next) });
+              rows.push({
+                group: id,
+                topic: scope.topic,
+                partition: m.partition,
+                currentOffset: cur,
+                newOffset: String(next),
+              });
             }
           }
           if (opts.execute) {
@@ -431,7 +467,11 @@ export function registerGroup(program: Command): void {
         const partitions = partitionList("--partitions", opts.partitions);
         const ctx = contextOf(cmd);
         await withAdmin(ctx, (admin) =>
-          admin.deleteConsumerGroupOffsets({ groupId: id, topic: opts.topic, ...(partitions ? { partitions } : {}) }),
+          admin.deleteConsumerGroupOffsets({
+            groupId: id,
+            topic: opts.topic,
+            ...(partitions ? { partitions } : {}),
+          }),
         );
         process.stdout.write(
           `deleted offsets of ${id} for ${opts.topic}${partitions ? ` partitions ${partitions.join(",")}` : ""}\n`,
@@ -453,7 +493,13 @@ function readOffsetsFile(file: string): Array<{ topic: string; partition: number
     if (!line.trim()) return;
     const cells = line.split(",").map((c) => c.trim());
     const [topic, partition, offset] = cells.length === 4 ? cells.slice(1) : cells;
-    if (cells.length < 3 || cells.length > 4 || !topic || !/^\d+$/.test(partition ?? "") || !/^\d+$/.test(offset ?? "")) {
+    if (
+      cells.length < 3 ||
+      cells.length > 4 ||
+      !topic ||
+      !/^\d+$/.test(partition ?? "") ||
+      !/^\d+$/.test(offset ?? "")
+    ) {
       throw new UsageError(`--from-file ${file}: line ${i + 1} is not topic,partition,offset`);
     }
     rows.push({ topic, partition: Number(partition), offset: BigInt(offset!) });

@@ -38,7 +38,9 @@ function masked(p: ConnectionProfile): ConnectionProfile {
 export function registerProfile(program: Command): void {
   const profile = program
     .command("profile")
-    .description(`saved connection profiles (kept in ${profilePath().replace(process.env.HOME ?? "\0", "~")})`);
+    .description(
+      `saved connection profiles (kept in ${profilePath().replace(process.env.HOME ?? "\0", "~")})`,
+    );
 
   profile
     .command("create")
@@ -48,7 +50,8 @@ export function registerProfile(program: Command): void {
     .option("--force", "replace a profile of that name")
     .action(
       action(async (name: string, opts, cmd: Command) => {
-        if (!NAME.test(name)) throw new UsageError(`profile name "${name}": use letters, digits, '.', '_' and '-'`);
+        if (!NAME.test(name))
+          throw new UsageError(`profile name "${name}": use letters, digits, '.', '_' and '-'`);
         const flags = cmd.optsWithGlobals() as ConnectionFlags;
         const file = readProfiles();
         if (file.profiles[name] && !opts.force) {
@@ -68,7 +71,8 @@ export function registerProfile(program: Command): void {
     .action(
       action(async (name: string) => {
         const file = readProfiles();
-        if (!file.profiles[name]) throw new CliError(`no profile "${name}"; "brook profile list" shows the saved ones`);
+        if (!file.profiles[name])
+          throw new CliError(`no profile "${name}"; "brook profile list" shows the saved ones`);
         file.current = name;
         writeProfiles(file);
         process.stdout.write(`using profile ${name}\n`);
@@ -96,7 +100,13 @@ export function registerProfile(program: Command): void {
         emit(format, rows, () =>
           table(
             ["NAME", "CURRENT", "BROKERS", "TLS", "SASL"],
-            rows.map((r) => [r.name, r.current ? "*" : "", r.brokers?.join(",") ?? "", r.tls ? "yes" : "", r.sasl]),
+            rows.map((r) => [
+              r.name,
+              r.current ? "*" : "",
+              r.brokers?.join(",") ?? "",
+              r.tls ? "yes" : "",
+              r.sasl,
+            ]),
           ),
         );
       }),
@@ -128,7 +138,8 @@ export function registerProfile(program: Command): void {
     .action(
       action(async (name: string) => {
         const file = readProfiles();
-        if (!file.profiles[name]) throw new CliError(`no profile "${name}"; "brook profile list" shows the saved ones`);
+        if (!file.profiles[name])
+          throw new CliError(`no profile "${name}"; "brook profile list" shows the saved ones`);
         delete file.profiles[name];
         if (file.current === name) delete file.current;
         writeProfiles(file);

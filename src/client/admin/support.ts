@@ -257,15 +257,18 @@ const isBrokerResource = (type: number) =>
 
 /**
  * Config resources by the broker that must handle them: a broker's (or broker logger's) configs on
- * that broker, everything else on the controller, as KafkaJS and the Java client route them.
+ * that broker, everything else (the cluster-wide broker default too) on the controller, as KafkaJS
+ * and the Java client route them.
  */
 export async function brokersForResources<R extends { type: number; name: string }>(
   ctx: AdminContext,
   resources: R[],
 ): Promise<Map<Broker, R[]>> {
   const controller = await ctx.cluster.controller();
+  // The cluster-wide default broker entity (name "") is not any one broker's: the controller takes it,
+  // as the Java client sends it to any node.
   return groupByAsync(resources, async (r) =>
-    isBrokerResource(r.type) ? ctx.cluster.broker(Number(r.name)) : controller,
+    isBrokerResource(r.type) && r.name !== "" ? ctx.cluster.broker(Number(r.name)) : controller,
   );
 }
 
