@@ -46,7 +46,10 @@ describe("brook cluster", () => {
     await b.json(["topic", "create", "h", "-p", "2"]);
     const ok = await b.brook(["cluster", "health"]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stdout, /^healthy: cluster \S+, 1 broker\(s\) \[1\], controller 1, \d+ topic\(s\), \d+ partition\(s\)\n$/);
+    assert.match(
+      ok.stdout,
+      /^healthy: cluster \S+, 1 broker\(s\) \[1\], controller 1, \d+ topic\(s\), \d+ partition\(s\)\n$/,
+    );
     const doc = await b.json(["cluster", "health"]);
     assert.deepEqual([doc.healthy, doc.reachable, doc.leaderlessPartitions], [true, true, []]);
     const started = Date.now();
@@ -96,7 +99,10 @@ describe("brook cluster", () => {
     const doc = await b.json(["cluster", "config"]);
     const cfg = (name: string) => doc.configs.find((c: { name: string }) => c.name === name);
     assert.equal(doc.broker, 1);
-    assert.deepEqual([cfg("log.retention.hours").value, cfg("log.retention.hours").source], ["100", "STATIC_BROKER_CONFIG"]);
+    assert.deepEqual(
+      [cfg("log.retention.hours").value, cfg("log.retention.hours").source],
+      ["100", "STATIC_BROKER_CONFIG"],
+    );
     assert.equal(cfg("num.partitions").source, "DEFAULT_CONFIG");
     const only = await b.json(["cluster", "config", "num.partitions"]);
     assert.deepEqual(
@@ -106,7 +112,10 @@ describe("brook cluster", () => {
     const set = await b.brook(["cluster", "config", "--set", "log.retention.ms=7200000"]);
     assert.equal(set.code, 0, set.stderr);
     const after = await b.json(["cluster", "config", "log.retention.ms"]);
-    assert.deepEqual([after.configs[0].value, after.configs[0].source], ["7200000", "DYNAMIC_DEFAULT_BROKER_CONFIG"]);
+    assert.deepEqual(
+      [after.configs[0].value, after.configs[0].source],
+      ["7200000", "DYNAMIC_DEFAULT_BROKER_CONFIG"],
+    );
     const nonDefault = await b.brook(["cluster", "config", "--non-default"]);
     assert.match(nonDefault.stdout, /log\.retention\.hours\s+100\s+STATIC_BROKER_CONFIG/);
     assert.doesNotMatch(nonDefault.stdout, /DEFAULT_CONFIG\s/);
@@ -141,7 +150,10 @@ describe("connection settings", () => {
     // BROOK_BROKERS beats the profile.
     assert.equal((await b.brookBare(["cluster", "info"], { env: { BROOK_BROKERS: b.bootstrap } })).code, 0);
     // -b beats BROOK_BROKERS.
-    assert.equal((await b.brookBare(["-b", b.bootstrap, "cluster", "info"], { env: { BROOK_BROKERS: bad } })).code, 0);
+    assert.equal(
+      (await b.brookBare(["-b", b.bootstrap, "cluster", "info"], { env: { BROOK_BROKERS: bad } })).code,
+      0,
+    );
     // A good profile chosen by --profile or BROOK_PROFILE beats the current one.
     await b.brookBare(["-b", b.bootstrap, "profile", "create", "good", "--no-use"]);
     assert.equal((await b.brookBare(["--profile", "good", "cluster", "info"])).code, 0);
@@ -211,6 +223,11 @@ describe("connection settings", () => {
     const down = await b.brookBare(["-b", `127.0.0.1:${closedPort}`, "topic", "list"]);
     assert.equal(down.code, 1);
     assert.ok(Date.now() - started < 15_000);
-    oneLineError(down, new RegExp(`^brook topic list: cannot reach 127\\.0\\.0\\.1:${closedPort}: .*is a broker running there\\?`));
+    oneLineError(
+      down,
+      new RegExp(
+        `^brook topic list: cannot reach 127\\.0\\.0\\.1:${closedPort}: .*is a broker running there\\?`,
+      ),
+    );
   });
 });

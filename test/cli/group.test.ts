@@ -29,7 +29,11 @@ before(async () => {
   await producer.send({
     topic: "events",
     messages: [
-      ...Array.from({ length: 5 }, (_, i) => ({ partition: 0, value: `old${i}`, timestamp: String(HOUR_AGO + i) })),
+      ...Array.from({ length: 5 }, (_, i) => ({
+        partition: 0,
+        value: `old${i}`,
+        timestamp: String(HOUR_AGO + i),
+      })),
       ...Array.from({ length: 5 }, (_, i) => ({ partition: 0, value: `new${i}` })),
       ...Array.from({ length: 4 }, (_, i) => ({ partition: 1, value: `p1-${i}` })),
     ],
@@ -64,7 +68,10 @@ async function committed(groupId: string, topic: string): Promise<string[]> {
 }
 
 /** A member that joins, consumes nothing (paused) and commits nothing: the group is Stable. */
-async function liveMember(groupId: string, groupProtocol: "classic" | "consumer" = "classic"): Promise<Consumer> {
+async function liveMember(
+  groupId: string,
+  groupProtocol: "classic" | "consumer" = "classic",
+): Promise<Consumer> {
   const consumer = kafka.consumer({ groupId, groupProtocol, sessionTimeout: 10_000, heartbeatInterval: 500 });
   consumers.push(consumer);
   await consumer.connect();
@@ -99,7 +106,14 @@ describe("brook group", () => {
     const d = await b.json(["group", "describe", "billing"]);
     assert.equal(d.state, "Empty");
     assert.deepEqual(
-      d.partitions.map((p: Record<string, unknown>) => [p.topic, p.partition, p.currentOffset, p.logEndOffset, p.lag, p.memberId]),
+      d.partitions.map((p: Record<string, unknown>) => [
+        p.topic,
+        p.partition,
+        p.currentOffset,
+        p.logEndOffset,
+        p.lag,
+        p.memberId,
+      ]),
       [
         ["events", 0, "3", "10", "7", null],
         ["events", 1, "4", "4", "0", null],
@@ -108,7 +122,10 @@ describe("brook group", () => {
     );
     assert.equal(d.totalLag, "8");
     const table = await b.brook(["group", "describe", "billing"]);
-    assert.match(table.stdout, /GROUP\s+TOPIC\s+PARTITION\s+CURRENT-OFFSET\s+LOG-END-OFFSET\s+LAG\s+CONSUMER-ID\s+HOST\s+CLIENT-ID/);
+    assert.match(
+      table.stdout,
+      /GROUP\s+TOPIC\s+PARTITION\s+CURRENT-OFFSET\s+LOG-END-OFFSET\s+LAG\s+CONSUMER-ID\s+HOST\s+CLIENT-ID/,
+    );
     assert.match(table.stdout, /billing\s+events\s+0\s+3\s+10\s+7\s+-\s+-\s+-/);
     assert.match(table.stdout, /total lag 8/);
   });
@@ -121,7 +138,13 @@ describe("brook group", () => {
     assert.equal(d.members.length, 1);
     assert.equal(d.members[0].clientId, "group-test");
     assert.deepEqual(
-      d.partitions.map((p: Record<string, unknown>) => [p.topic, p.partition, p.currentOffset, p.logEndOffset, p.lag]),
+      d.partitions.map((p: Record<string, unknown>) => [
+        p.topic,
+        p.partition,
+        p.currentOffset,
+        p.logEndOffset,
+        p.lag,
+      ]),
       [
         ["events", 0, null, "10", null],
         ["events", 1, null, "4", null],
@@ -177,17 +200,32 @@ describe("brook group", () => {
     assert.deepEqual(await plan("--by-duration", "30m"), ["5", "0"]);
     assert.deepEqual(await plan("--by-duration", "PT2H"), ["0", "0"]);
     const one = await b.json(["group", "seek", "resets", "--topic", "events:1", "--to-earliest"]);
-    assert.deepEqual(one.offsets.map((o: { partition: number }) => o.partition), [1]);
+    assert.deepEqual(
+      one.offsets.map((o: { partition: number }) => o.partition),
+      [1],
+    );
     assert.equal(one.executed, false);
     assert.deepEqual(await committed("resets", "events"), ["6", "2"], "a dry run changes nothing");
     const table = await b.brook(["group", "seek", "resets", "--topic", "events", "--to-earliest"]);
-    assert.match(table.stdout, /GROUP\s+TOPIC\s+PARTITION\s+CURRENT-OFFSET\s+NEW-OFFSET\nresets\s+events\s+0\s+6\s+0/);
+    assert.match(
+      table.stdout,
+      /GROUP\s+TOPIC\s+PARTITION\s+CURRENT-OFFSET\s+NEW-OFFSET\nresets\s+events\s+0\s+6\s+0/,
+    );
     assert.match(table.stderr, /dry run: nothing changed; add --execute/);
   });
 
   it("seek --execute applies; --export writes the CSV --from-file reads back", async () => {
     await commit("applied", "events", { 0: 8, 1: 3 });
-    const r = await b.json(["group", "seek", "applied", "--topic", "events", "--shift-by", "-2", "--execute"]);
+    const r = await b.json([
+      "group",
+      "seek",
+      "applied",
+      "--topic",
+      "events",
+      "--shift-by",
+      "-2",
+      "--execute",
+    ]);
     assert.equal(r.executed, true);
     assert.deepEqual(await committed("applied", "events"), ["6", "1"]);
     const exported = await b.brook(["group", "seek", "applied", "--all-topics", "--to-current", "--export"]);
@@ -201,9 +239,20 @@ describe("brook group", () => {
 
   it("seek is refused while the group has members, and changes nothing", async () => {
     const before = await committed("live-classic", "events");
-    const r = await b.brook(["group", "seek", "live-classic", "--topic", "events", "--to-earliest", "--execute"]);
+    const r = await b.brook([
+      "group",
+      "seek",
+      "live-classic",
+      "--topic",
+      "events",
+      "--to-earliest",
+      "--execute",
+    ]);
     assert.equal(r.code, 1);
-    oneLineError(r, /can only be reset if the group 'live-classic' is inactive, but the current state is Stable/);
+    oneLineError(
+      r,
+      /can only be reset if the group 'live-classic' is inactive, but the current state is Stable/,
+    );
     assert.deepEqual(await committed("live-classic", "events"), before);
   });
 

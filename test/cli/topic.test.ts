@@ -22,7 +22,16 @@ function oneLineError(r: { stdout: string; stderr: string }, pattern: RegExp): v
 
 describe("brook topic", () => {
   it("create: partitions and configs as asked, an existing name refused unless --if-not-exists", async () => {
-    const created = await b.json(["topic", "create", "orders", "audit", "-p", "3", "-c", "cleanup.policy=compact"]);
+    const created = await b.json([
+      "topic",
+      "create",
+      "orders",
+      "audit",
+      "-p",
+      "3",
+      "-c",
+      "cleanup.policy=compact",
+    ]);
     assert.deepEqual(
       created.map((r: { topic: string; status: string }) => [r.topic, r.status]),
       [
@@ -57,7 +66,11 @@ describe("brook topic", () => {
     // A committed offset makes __consumer_offsets exist.
     const admin = kafka.admin();
     await admin.connect();
-    await admin.setOffsets({ groupId: "g-list", topic: "orders", partitions: [{ partition: 0, offset: "0" }] });
+    await admin.setOffsets({
+      groupId: "g-list",
+      topic: "orders",
+      partitions: [{ partition: 0, offset: "0" }],
+    });
     await admin.disconnect();
     const plain = await b.json(["topic", "list"]);
     const names = plain.map((t: { name: string }) => t.name);
@@ -68,7 +81,9 @@ describe("brook topic", () => {
       { name: "orders", partitions: 3, replicas: 1, internal: false },
     );
     const all = await b.json(["topic", "list", "-i"]);
-    assert.ok(all.some((t: { name: string; internal: boolean }) => t.name === "__consumer_offsets" && t.internal));
+    assert.ok(
+      all.some((t: { name: string; internal: boolean }) => t.name === "__consumer_offsets" && t.internal),
+    );
     const table = await b.brook(["topic", "list"]);
     assert.match(table.stdout, /^NAME\s+PARTITIONS\s+REPLICAS\n/);
     assert.match(table.stdout, /\norders\s+3\s+1\n/);
@@ -78,12 +93,21 @@ describe("brook topic", () => {
     await b.json(["topic", "create", "ledger", "-p", "2"]);
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic: "ledger", messages: [0, 1, 2, 3, 4].map((i) => ({ partition: 0, value: `v${i}` })) });
+    await producer.send({
+      topic: "ledger",
+      messages: [0, 1, 2, 3, 4].map((i) => ({ partition: 0, value: `v${i}` })),
+    });
     await producer.disconnect();
     const tx = kafka.producer({ transactionalId: "cli-ledger", maxInFlightRequests: 1, idempotent: true });
     await tx.connect();
     const open = await tx.transaction();
-    await open.send({ topic: "ledger", messages: [{ partition: 0, value: "pending-1" }, { partition: 0, value: "pending-2" }] });
+    await open.send({
+      topic: "ledger",
+      messages: [
+        { partition: 0, value: "pending-1" },
+        { partition: 0, value: "pending-2" },
+      ],
+    });
     try {
       const d = await b.json(["topic", "describe", "ledger"]);
       const p0 = d.partitions[0];
@@ -92,7 +116,10 @@ describe("brook topic", () => {
       assert.deepEqual([d.partitions[1].highWatermark, d.partitions[1].size], ["0", 0]);
       assert.equal(d.size, p0.size);
       const table = await b.brook(["topic", "describe", "ledger", "--partitions-only"]);
-      assert.match(table.stdout, /PARTITION\s+LEADER\s+REPLICAS\s+ISR\s+LOG-START-OFFSET\s+HIGH-WATERMARK\s+LAST-STABLE-OFFSET\s+SIZE/);
+      assert.match(
+        table.stdout,
+        /PARTITION\s+LEADER\s+REPLICAS\s+ISR\s+LOG-START-OFFSET\s+HIGH-WATERMARK\s+LAST-STABLE-OFFSET\s+SIZE/,
+      );
       assert.match(table.stdout, /\n0\s+1\s+1\s+1\s+0\s+7\s+5\s+\d+/);
       assert.doesNotMatch(table.stdout, /CONFIG/);
     } finally {
@@ -116,12 +143,26 @@ describe("brook topic", () => {
   });
 
   it("alter-config: --set and --delete change only the named configs", async () => {
-    const r = await b.brook(["topic", "alter-config", "orders", "--set", "retention.ms=123456", "--delete", "cleanup.policy"]);
+    const r = await b.brook([
+      "topic",
+      "alter-config",
+      "orders",
+      "--set",
+      "retention.ms=123456",
+      "--delete",
+      "cleanup.policy",
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const d = await b.json(["topic", "describe", "orders"]);
     const cfg = (name: string) => d.configs.find((c: { name: string }) => c.name === name);
-    assert.deepEqual([cfg("retention.ms").value, cfg("retention.ms").source], ["123456", "DYNAMIC_TOPIC_CONFIG"]);
-    assert.deepEqual([cfg("cleanup.policy").value, cfg("cleanup.policy").source], ["delete", "DEFAULT_CONFIG"]);
+    assert.deepEqual(
+      [cfg("retention.ms").value, cfg("retention.ms").source],
+      ["123456", "DYNAMIC_TOPIC_CONFIG"],
+    );
+    assert.deepEqual(
+      [cfg("cleanup.policy").value, cfg("cleanup.policy").source],
+      ["delete", "DEFAULT_CONFIG"],
+    );
     const none = await b.brook(["topic", "alter-config", "orders"]);
     assert.equal(none.code, 2);
     oneLineError(none, /nothing to change/);

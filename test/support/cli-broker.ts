@@ -31,7 +31,8 @@ export async function startCliBroker(extraArgs: string[] = []): Promise<CliBroke
     env: { BROOK_CONFIG_DIR: configDir, BROOK_BROKERS: "", BROOK_PROFILE: "", ...options.env },
   });
   const brookBare = (args: string[], options?: RunBrookOptions) => runBrook(args, withEnv(options));
-  const brook = (args: string[], options?: RunBrookOptions) => runBrook(["-b", bootstrap, ...args], withEnv(options));
+  const brook = (args: string[], options?: RunBrookOptions) =>
+    runBrook(["-b", bootstrap, ...args], withEnv(options));
   return {
     port: broker.port,
     bootstrap,
