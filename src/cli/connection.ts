@@ -101,7 +101,10 @@ export function parseBrokers(list: string): string[] {
 }
 
 /** Resolves the connection from flags, BROOK_* variables and the chosen profile. */
-export function resolveConnection(flags: ConnectionFlags, environment: NodeJS.ProcessEnv = process.env): Connection {
+export function resolveConnection(
+  flags: ConnectionFlags,
+  environment: NodeJS.ProcessEnv = process.env,
+): Connection {
   // An empty variable counts as unset, as shells make "export X=" easy.
   const env = Object.fromEntries(Object.entries(environment).filter(([, v]) => v !== "" && v !== undefined));
   const profiles = readProfiles();

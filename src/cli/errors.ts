@@ -37,7 +37,8 @@ const HINTS: Record<string, string> = {
   INVALID_TOPIC_EXCEPTION: "topic names are 1–249 characters of letters, digits, '.', '_' and '-'",
   INVALID_PARTITIONS: "the partition count must be a positive number, and can only grow",
   INVALID_REPLICATION_FACTOR: "the replication factor cannot exceed the number of brokers",
-  INVALID_CONFIG: 'see the configs and their values with "brook topic describe <topic>" or "brook cluster config"',
+  INVALID_CONFIG:
+    'see the configs and their values with "brook topic describe <topic>" or "brook cluster config"',
   POLICY_VIOLATION: "the cluster's create-topic policy refused it",
   NON_EMPTY_GROUP: "the group has active members; stop its consumers first",
   GROUP_ID_NOT_FOUND: 'no such group; "brook group list" shows the groups',

@@ -25,7 +25,7 @@ export function table(columns: string[], rows: Cell[][]): string {
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
       .join("  ")
       .trimEnd();
-  return [line(columns), ...text.map(line)].join("\n") + "\n";
+  return `${[line(columns), ...text.map(line)].join("\n")}\n`;
 }
 
 /** JSON with bigint as strings (offsets can exceed 2^53). */

@@ -19,7 +19,13 @@ export function buildProgram(): Command {
     .description("Brook: a Kafka-compatible event-streaming platform for Node.js")
     // A usage error is one line, like every other error, with where to read more.
     .configureOutput({
-      outputError: (text, write) => write(`brook: ${text.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, " ")} (see --help)\n`),
+      outputError: (text, write) =>
+        write(
+          `brook: ${text
+            .replace(/^error: /, "")
+            .trim()
+            .replace(/\s*\n\s*/g, " ")} (see --help)\n`,
+        ),
     })
     .configureHelp({ showGlobalOptions: true })
     .exitOverride((err) => {
@@ -83,4 +89,3 @@ export function buildProgram(): Command {
   registerCompletion(program);
   return program;
 }
-
