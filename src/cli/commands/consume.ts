@@ -154,7 +154,8 @@ async function plan(
   ]);
   const byTime =
     spec.kind === "time"
-      ? await retry(() => listOffsets(cluster, all(spec.timestamp), isolationLevel))
+      ? // Before 1970 is before every record (negative times mean something else in ListOffsets).
+        await retry(() => listOffsets(cluster, all(Math.max(0, spec.timestamp)), isolationLevel))
       : null;
   const seeks = new Map<string, number>();
   for (const p of parts) {
