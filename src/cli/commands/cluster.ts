@@ -65,6 +65,14 @@ export function registerCluster(program: Command): void {
   const cluster = program
     .command("cluster")
     .description("the cluster: brokers, health, broker configs, log dirs");
+  cluster.addHelpText(
+    "after",
+    `
+Examples:
+  brook cluster health || echo "not ready"
+  brook cluster health --watch --exit-when-healthy     (wait for a broker to come up)
+  brook cluster config --non-default`,
+  );
 
   cluster
     .command("info")

@@ -222,6 +222,15 @@ interface SeekPlanRow {
 
 export function registerGroup(program: Command): void {
   const group = program.command("group").description("consumer groups: list, lag, reset offsets, delete");
+  group.addHelpText(
+    "after",
+    `
+Examples:
+  brook group describe billing
+  brook group seek billing --topic orders --by-duration 1h            (dry run)
+  brook group seek billing --topic orders:0,1 --shift-by -100 --execute
+  brook group seek billing --all-topics --to-current --export > offsets.csv`,
+  );
 
   group
     .command("list")

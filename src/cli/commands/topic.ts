@@ -35,6 +35,16 @@ const isInternal = (name: string) => name.startsWith("__");
 
 export function registerTopic(program: Command): void {
   const topic = program.command("topic").description("create, list, describe, change and delete topics");
+  topic.addHelpText(
+    "after",
+    `
+Examples:
+  brook topic create orders -p 6 -c retention.ms=604800000
+  brook topic describe orders --non-default
+  brook topic alter-config orders --set cleanup.policy=compact
+  brook topic add-partitions orders --to 12
+  brook topic trim orders --timestamp -7d`,
+  );
 
   topic
     .command("create")
