@@ -24,8 +24,11 @@ import { unescapeBytes } from "./record-format.js";
 
 /** Records per send (one Produce request carries them, split by partition). */
 const BATCH_RECORDS = 8192;
-/** Bytes (keys + values) per send before it is cut. */
-const BATCH_BYTES = 1 << 20;
+/**
+ * Bytes (keys + values) per send before it is cut: one send's records for a partition form one batch,
+ * which must stay under the default max.message.bytes (1 MiB) with the per-record overhead added.
+ */
+const BATCH_BYTES = 512 * 1024;
 /** Sends awaited at once. */
 const IN_FLIGHT = 8;
 
