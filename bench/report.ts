@@ -44,7 +44,7 @@ export interface SuiteResult {
 }
 
 /** Suites in the order they are run and shown. */
-export const KNOWN_SUITES = ["protocol", "storage", "broker", "groups", "txn", "client"] as const;
+export const KNOWN_SUITES = ["protocol", "storage", "broker", "groups", "txn", "client", "cli"] as const;
 
 export function suiteOrder(a: string, b: string): number {
   const ia = (KNOWN_SUITES as readonly string[]).indexOf(a);
