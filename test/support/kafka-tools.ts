@@ -164,20 +164,23 @@ export function parseConfigs(out: string): Array<{ name: string; value: string; 
 }
 
 /**
- * A table of kafka-consumer-groups: the first line whose first cell is `firstHeader` is the header;
- * each following non-empty line (up to an empty one) is a row, its cells (split at whitespace)
- * keyed by the header's names. "-" cells stay "-".
+ * The tables of kafka-consumer-groups: each line whose first cell is `firstHeader` is a header, and
+ * each non-empty line after it (up to an empty one) a row, its cells (split at whitespace) keyed by
+ * the header's names. The rows of every such table (one per group with several --group) in order;
+ * "-" cells stay "-".
  */
 export function parseTable(out: string, firstHeader = "GROUP"): Array<Record<string, string>> {
-  const lines = out.split("\n").map((l) => l.trim());
-  const start = lines.findIndex((l) => l.split(/\s+/)[0] === firstHeader);
-  if (start < 0) throw new Error(`no ${firstHeader} table in:\n${out}`);
-  const header = lines[start]!.split(/\s+/);
   const rows: Array<Record<string, string>> = [];
-  for (const line of lines.slice(start + 1)) {
-    if (line === "") break;
+  let header: string[] | null = null;
+  let tables = 0;
+  for (const line of out.split("\n").map((l) => l.trim())) {
     const cells = line.split(/\s+/);
-    rows.push(Object.fromEntries(header.map((h, i) => [h, cells[i] ?? ""])));
+    if (cells[0] === firstHeader) {
+      header = cells;
+      tables++;
+    } else if (line === "") header = null;
+    else if (header) rows.push(Object.fromEntries(header.map((h, i) => [h, cells[i] ?? ""])));
   }
+  if (tables === 0) throw new Error(`no ${firstHeader} table in:\n${out}`);
   return rows;
 }
