@@ -91,6 +91,13 @@ export function describeError(e: unknown, brokers?: string[]): { line: string; e
   if (cause instanceof KafkaJSConnectionError || isConnectFailure(cause)) {
     const where = brokers?.length ? brokers.join(",") : "the cluster";
     const why = (cause as Error).message;
+    // A TLS failure is no "is a broker running?" matter: the broker answered with a certificate.
+    if (/certificate|CERT_|SSL|TLS|handshake|wrong version number/i.test(why)) {
+      return {
+        line: `TLS with ${where} failed: ${why}; trust its CA with --tls-ca <pem> (or --tls-insecure for a test setup), or drop --tls if the listener is plaintext`,
+        exitCode: 1,
+      };
+    }
     return {
       line: `cannot reach ${where}: ${why}; is a broker running there? (start one with "brook start", or give -b host:port)`,
       exitCode: 1,
