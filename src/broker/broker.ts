@@ -14,6 +14,8 @@ import type { ConfigValue } from "./config/definitions.js";
 import { allHandlers } from "./handlers/index.js";
 import { type BrokerComponent, createComponents } from "./components.js";
 import { FetchSessionCache } from "./fetch-sessions.js";
+import type { MetricsServer } from "./metrics/server.js";
+import { BrokerStats } from "./metrics/stats.js";
 import { TopicStore, type TopicRecord } from "./metadata/topic-store.js";
 import { Connection } from "./network/connection.js";
 import { Router } from "./router.js";
@@ -29,6 +31,11 @@ export interface BrokerOptions {
   configLayers?: Array<Record<string, string>>;
   logger?: Logger;
   logLevel?: string;
+  /**
+   * Serve Prometheus metrics at http://<host>:<metricsPort>/metrics (and /health); 0 = any free
+   * port; undefined = no metrics endpoint (the default here; `brook start` turns it on at 9644).
+   */
+  metricsPort?: number;
 }
 
 /** An error a topic operation reports with a Kafka error code. */
@@ -86,6 +93,11 @@ export class Broker {
   private closing: Promise<void> | undefined;
   readonly startedAt = Date.now();
   readonly fetchSessions = new FetchSessionCache();
+  /** Per-topic and per-API counters (always kept; served by the metrics endpoint). */
+  readonly stats = new BrokerStats();
+  /** The metrics endpoint, when `metricsPort` was given. */
+  metrics: MetricsServer | undefined;
+  private readonly metricsPort: number | undefined;
   /** Started components (coordinators), stopped in reverse order before the logs close. */
   readonly components: BrokerComponent[] = [];
   private readonly shutdownListeners = new Set<() => void>();
@@ -100,6 +112,7 @@ export class Broker {
     this.host = opts.host ?? "127.0.0.1";
     this.requestedPort = opts.port ?? 9092;
     this.advertisedHostOption = opts.advertisedHost;
+    this.metricsPort = opts.metricsPort;
     this.router = new Router(this);
     this.router.register(...allHandlers);
   }
@@ -152,6 +165,10 @@ export class Broker {
       this.components.push(c);
     }
     await this.listen();
+    if (this.metricsPort !== undefined) {
+      const { startMetricsServer } = await import("./metrics/server.js");
+      this.metrics = await startMetricsServer(this, { host: this.host, port: this.metricsPort });
+    }
   }
 
   private storageLogger() {
@@ -262,6 +279,7 @@ export class Broker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.idleTimer) clearInterval(this.idleTimer);
+      const metricsClosed = this.metrics?.close();
       for (const fn of [...this.shutdownListeners]) fn();
       const serverClosed = new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
       await Promise.race([
@@ -272,6 +290,7 @@ export class Broker {
       await serverClosed;
       await this.onClose();
       await this.logs?.close();
+      await metricsClosed;
     })();
     return this.closing;
   }
@@ -474,6 +493,7 @@ export class Broker {
     }
     this.store.delete(name);
     this.topicConfigCache.delete(name);
+    this.stats.removeTopic(name);
     for (let p = 0; p < t.partitions; p++) await this.logs.delete(name, p);
     this.logger.info({ topic: name }, "topic deleted");
     // Committed offsets of the topic go too (as Kafka's group coordinator drops them on deletion).

@@ -123,6 +123,10 @@ export class Router implements FrameHandler {
       throw e;
     }
     const ctx: HandlerContext = { broker: this.broker, conn, header, version };
+    const stats = this.broker.stats;
+    stats.countRequest(api.key, api.name);
+    const observe = stats.onRequest;
+    const started = observe ? performance.now() : 0;
     let response: ResponseInput<typeof api> | typeof NO_RESPONSE;
     try {
       response = await handler.handle(ctx, body);
@@ -136,6 +140,7 @@ export class Router implements FrameHandler {
         throw new CloseConnection(`${api.name} handler failed`);
       }
     }
+    if (observe) observe(api.key, api.name, (performance.now() - started) / 1000);
     if (response === NO_RESPONSE) return null;
     return encodeResponseChunks(api, version, header.correlationId, response);
   }

@@ -18,7 +18,14 @@ export interface TestBroker {
 }
 
 export async function startTestBroker(
-  opts: { configs?: Record<string, string>; dataDir?: string; keepData?: boolean; logLevel?: string } = {},
+  opts: {
+    configs?: Record<string, string>;
+    dataDir?: string;
+    keepData?: boolean;
+    logLevel?: string;
+    /** Serve Prometheus metrics on this port (0 = any free port); off unless given. */
+    metricsPort?: number;
+  } = {},
 ): Promise<TestBroker> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "brook-test-"));
   const broker = await startBroker({
@@ -28,6 +35,7 @@ export async function startTestBroker(
     advertisedHost: "127.0.0.1",
     configLayers: [{ "group.initial.rebalance.delay.ms": "0", ...opts.configs }],
     logger: pino({ level: opts.logLevel ?? process.env.BROOK_LOG_LEVEL ?? "error" }),
+    metricsPort: opts.metricsPort,
   });
   return {
     broker,

@@ -289,6 +289,13 @@ export const fetchHandler = defineHandler(Fetch, async (ctx, req) => {
   const topics = new Map<string, { topic: string; topicId: string; partitions: PartitionResult[] }>();
   results.forEach((r, i) => {
     const w = wanted[i]!;
+    // Per partition, as Kafka's BrokerTopicMetrics (unknown topics are not given a series).
+    if (r.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && r.errorCode !== unknownTopicError) {
+      const stats = broker.stats.topic(w.topic);
+      stats.totalFetchRequests++;
+      stats.bytesOut += r.bytes;
+      if (r.errorCode !== ErrorCode.NONE) stats.failedFetchRequests++;
+    }
     if (session) {
       const changed =
         !incremental ||

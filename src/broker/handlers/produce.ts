@@ -196,6 +196,9 @@ export const produceHandler = defineHandler(Produce, async (ctx, req) => {
           if (INTERNAL_TOPICS.has(td.name)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, null);
           const log = topic ? broker.partitionLog(td.name, pd.index) : undefined;
           if (!log) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+          // Per partition, as Kafka's BrokerTopicMetrics; never per record.
+          const stats = broker.stats.topic(td.name);
+          stats.totalProduceRequests++;
           try {
             const values = broker.effectiveTopicConfig(topic!);
             checkRecords(pd.records, version);
@@ -210,7 +213,13 @@ export const produceHandler = defineHandler(Produce, async (ctx, req) => {
             if (wanted !== undefined && compressionOf(records.readInt16BE(BATCH.ATTRIBUTES)) !== wanted) {
               records = await recompress(records, wanted);
             }
+            const next = log.nextAssignedOffset;
             const r = await log.append(records, { durable, now });
+            // A duplicate (idempotent retry) is answered with offsets below `next`: not counted again.
+            if (r.baseOffset >= next) {
+              stats.messagesIn += Number(r.lastOffset - r.baseOffset) + 1;
+              stats.bytesIn += records.length;
+            }
             return {
               index: pd.index,
               errorCode: ErrorCode.NONE,
@@ -221,6 +230,7 @@ export const produceHandler = defineHandler(Produce, async (ctx, req) => {
               errorMessage: null,
             };
           } catch (e) {
+            stats.failedProduceRequests++;
             const { errorCode, errorMessage } = errorOf(e);
             if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) {
               broker.logger.error({ err: e, topic: td.name, partition: pd.index }, "append failed");
