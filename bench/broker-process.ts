@@ -30,6 +30,9 @@ export function startBrokerProcess(
       dataDir,
       "--log-level",
       "warn",
+      // Metrics on, as `brook start` runs by default, on any free port (suites may overlap).
+      "--metrics-port",
+      "0",
       ...sets,
     ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },

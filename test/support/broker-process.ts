@@ -17,7 +17,11 @@ export function spawnBroker(
   env: NodeJS.ProcessEnv = {},
   timeoutMs = 15000,
 ): Promise<BrokerProcess> {
-  const proc = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "start", ...args], {
+  // Tests start many brokers: no metrics endpoint (default port 9644) unless a test asks for one.
+  const metrics = args.some((a) => a.startsWith("--metrics-port") || a === "--no-metrics")
+    ? []
+    : ["--no-metrics"];
+  const proc = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "start", ...metrics, ...args], {
     cwd: ROOT,
     env: { ...process.env, BROOK_LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -6,6 +6,16 @@ import { createServer, type Server } from "node:http";
 import type { Broker } from "../broker.js";
 import { createBrokerRegistry } from "./registry.js";
 
+/** The metrics endpoint could not listen (its port is taken, say); `code` is the listen error's. */
+export class MetricsListenError extends Error {
+  readonly code: string | undefined;
+  constructor(host: string, port: number, cause: Error) {
+    super(`metrics endpoint: cannot listen on ${host}:${port}: ${cause.message}`);
+    this.name = "MetricsListenError";
+    this.code = (cause as NodeJS.ErrnoException).code;
+  }
+}
+
 export interface MetricsServer {
   readonly host: string;
   readonly port: number;
@@ -50,9 +60,13 @@ export async function startMetricsServer(
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (e) => {
+      detach();
+      reject(new MetricsListenError(opts.host, opts.port, e));
+    });
     server.listen(opts.port, opts.host, () => {
-      server.off("error", reject);
+      server.removeAllListeners("error");
+      server.on("error", (e) => broker.logger.error({ err: e }, "metrics endpoint failed"));
       resolve();
     });
   });
