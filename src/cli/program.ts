@@ -77,6 +77,13 @@ export function buildProgram(): Command {
     .option("--set <key=value>", "a broker config by its Kafka name (repeatable)", collect, [])
     .option("--advertised-host <host>", "host name given to clients in metadata")
     .option("--log-level <level>", "trace, debug, info, warn or error", process.env.BROOK_LOG_LEVEL ?? "info")
+    .option(
+      "--metrics-port <port>",
+      "Prometheus /metrics on the broker's host (0 = any free port)",
+      port,
+      9644,
+    )
+    .option("--no-metrics", "serve no metrics endpoint")
     // Loaded on use: the client commands need none of the broker.
     .action(async (opts) => (await import("./start.js")).startCommand(opts));
 

@@ -3,6 +3,7 @@ import { pino } from "pino";
 import { startBroker } from "../broker/broker.js";
 import { ConfigError } from "../broker/config/config.js";
 import { configFromEnv, parseSetOptions, readPropertiesFile } from "../broker/config/sources.js";
+import { MetricsListenError } from "../broker/metrics/server.js";
 
 export interface StartOptions {
   host: string;
@@ -12,6 +13,9 @@ export interface StartOptions {
   set: string[];
   advertisedHost?: string;
   logLevel: string;
+  /** --metrics-port (default 9644); `metrics` is false with --no-metrics. */
+  metricsPort: number;
+  metrics: boolean;
 }
 
 const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
@@ -37,11 +41,16 @@ export async function startCommand(opts: StartOptions): Promise<void> {
       ...(opts.advertisedHost ? { advertisedHost: opts.advertisedHost } : {}),
       configLayers: [file, env.values, sets],
       logger,
+      ...(opts.metrics !== false ? { metricsPort: opts.metricsPort } : {}),
     });
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`brook start: ${e.message}\n`);
       process.exit(2);
+    }
+    if (e instanceof MetricsListenError) {
+      process.stderr.write(`brook start: ${e.message} (choose one with --metrics-port, or --no-metrics)\n`);
+      process.exit(1);
     }
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
@@ -75,6 +84,6 @@ export async function startCommand(opts: StartOptions): Promise<void> {
   const advertised = broker.advertisedHost();
   // One line tests and scripts wait for; keep its wording stable.
   process.stdout.write(
-    `brook ${broker.clusterId}: listening on ${opts.host}:${broker.port} (advertised as ${advertised}:${broker.port}), data in ${broker.dataDir}\n`,
+    `brook ${broker.clusterId}: listening on ${opts.host}:${broker.port} (advertised as ${advertised}:${broker.port}), data in ${broker.dataDir}${broker.metrics ? `, metrics on ${broker.metrics.url}` : ""}\n`,
   );
 }
