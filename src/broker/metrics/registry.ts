@@ -215,6 +215,8 @@ export function createBrokerRegistry(broker: Broker): BrokerRegistry {
       for (const groupId of coordinator.offsets.groups()) {
         const topics = coordinator.offsets.group(groupId);
         if (!topics) continue;
+        // A group known only by its committed offsets (an admin's commit) has no members.
+        if (!coordinator.groups.has(groupId)) members.set({ consumergroup: groupId }, 0);
         for (const [topic, parts] of topics) {
           let sum = 0;
           for (const [partition, entry] of parts) {
