@@ -45,7 +45,7 @@ export interface GroupView {
 
 /** The group's type and state from ListGroups (v5 says "classic" or "consumer"). */
 async function groupTypes(admin: Admin): Promise<Map<string, { type: string; state: string }>> {
-  const { groups } = await admin.listGroups();
+  const groups = await admin.listGroupListings();
   return new Map(
     groups.map((g) => [g.groupId, { type: g.groupType ?? "classic", state: g.groupState ?? "" }]),
   );
@@ -242,7 +242,7 @@ Examples:
       action(async (opts, cmd: Command) => {
         const format = outputFormat(opts.format);
         const ctx = contextOf(cmd);
-        const { groups } = await withAdmin(ctx, (admin) => admin.listGroups());
+        const groups = await withAdmin(ctx, (admin) => admin.listGroupListings());
         const rows = groups
           .map((g) => ({
             group: g.groupId,

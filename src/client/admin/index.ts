@@ -100,7 +100,7 @@ import type {
   DescribeConfigResponse,
   FetchOffsetsPartition,
   GroupDescription,
-  GroupOverview,
+  GroupListing,
   IResourceConfig,
   ITopicConfig,
   ITopicPartitionConfig,
@@ -633,10 +633,10 @@ export function createAdmin({
   // -------------------------------------------------------------------------------------------
   // Groups
 
-  async function listGroups() {
+  /** Every broker's groups (each coordinates its own share), with state and type where sent. */
+  async function listGroupListings(): Promise<GroupListing[]> {
     await cluster.refreshMetadata();
-    const groups: GroupOverview[] = [];
-    // Each broker coordinates its own share of the groups.
+    const groups: GroupListing[] = [];
     for (const { nodeId } of cluster.brokerList()) {
       const broker = await cluster.broker(nodeId);
       const response = await broker.request(ListGroups, { statesFilter: [], typesFilter: [] });
@@ -645,13 +645,19 @@ export function createAdmin({
         groups.push({
           groupId: g.groupId,
           protocolType: g.protocolType,
-          // Beyond KafkaJS: what ListGroups v4/v5 add, when the broker sends it.
-          ...(g.groupState ? { groupState: g.groupState } : {}),
-          ...(g.groupType ? { groupType: g.groupType } : {}),
+          // ListGroups v4 and v5 add them; older brokers leave them null.
+          groupState: g.groupState || null,
+          groupType: g.groupType || null,
         });
       }
     }
-    return { groups };
+    return groups;
+  }
+
+  async function listGroups() {
+    // KafkaJS's shape exactly (the state and type are in listGroupListings).
+    const groups = await listGroupListings();
+    return { groups: groups.map(({ groupId, protocolType }) => ({ groupId, protocolType })) };
   }
 
   async function describeGroups(groupIds: string[]) {
@@ -975,6 +981,7 @@ export function createAdmin({
     on,
     logger: () => logger,
     listGroups,
+    listGroupListings,
     describeGroups,
     deleteGroups,
     describeAcls,

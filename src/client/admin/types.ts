@@ -185,11 +185,17 @@ export type GroupDescriptions = {
 export type GroupOverview = {
   groupId: string;
   protocolType: string;
-  /** Brook's addition: the group's state (ListGroups v4+), e.g. "Stable" or "Empty". */
-  groupState?: string;
-  /** Brook's addition: "classic" or "consumer" (KIP-848), from ListGroups v5+. */
-  groupType?: string;
 };
+
+/** A group as Java's Admin.listGroups() gives it: with its state and type. */
+export interface GroupListing {
+  groupId: string;
+  protocolType: string;
+  /** "Stable", "Empty", … (ListGroups v4+); null from older brokers. */
+  groupState: string | null;
+  /** "classic" or "consumer" (KIP-848), from ListGroups v5+; null from older brokers. */
+  groupType: string | null;
+}
 
 export type DeleteGroupsResult = {
   groupId: string;
@@ -563,6 +569,8 @@ export type Admin = {
   describeProducers(options: { topic: string; partitions?: number[] }): Promise<PartitionProducers[]>;
   /** A group's committed offsets beside each partition's log end, and the lag between them. */
   fetchLag(options: { groupId: string; topics?: string[] }): Promise<GroupLag>;
+  /** Every group with its state and type (Java's listGroups); listGroups keeps KafkaJS's shape. */
+  listGroupListings(): Promise<GroupListing[]>;
   /** KIP-848 consumer groups, as ConsumerGroupDescribe tells (classic groups: describeGroups). */
   describeConsumerGroups(groupIds: string[]): Promise<ConsumerGroupDescription[]>;
   /** Each partition's log start, high watermark and last stable offset. */
