@@ -123,6 +123,8 @@ export function createConsumer(options: CreateConsumerOptions): Consumer {
   let session: Session | null = null;
   let restartTimer: NodeJS.Timeout | null = null;
   let stopping: Promise<void> | null = null;
+  /** Counts stop()/disconnect() calls by the user: a crash's restart is dropped if one came meanwhile. */
+  let userStops = 0;
   /** Removes this consumer from the in-process directory transactional producers look in. */
   let unlist: (() => void) | null = null;
 
@@ -315,6 +317,7 @@ export function createConsumer(options: CreateConsumerOptions): Consumer {
 
     const onCrash = async (e: Error, crashed: Session) => {
       if (session !== crashed) return;
+      const stopsAtCrash = userStops;
       const error = e as KafkaJSError & { retryCount?: number; retryTime?: number };
       logger.error(`Crash: ${error.name}: ${error.message}`, {
         groupId,
@@ -338,7 +341,9 @@ export function createConsumer(options: CreateConsumerOptions): Consumer {
         });
       }
       emitter.emit(CONSUMER_EVENTS.CRASH, { error, groupId, restart });
-      if (restart) {
+      // A user who stopped or disconnected while the crash was handled (restartOnFailure pending) means
+      // it: no restart timer then, which would reconnect the consumer (and keep the process alive).
+      if (restart && userStops === stopsAtCrash) {
         const retryTime = error.retryTime || retry?.initialRetryTime || RETRY_DEFAULTS.initialRetryTime;
         logger.error(`Restarting the consumer in ${retryTime}ms`, {
           retryCount: error.retryCount,
@@ -533,9 +538,15 @@ export function createConsumer(options: CreateConsumerOptions): Consumer {
 
   const consumer: Consumer = {
     connect,
-    disconnect,
+    disconnect: () => {
+      userStops++;
+      return disconnect();
+    },
     subscribe,
-    stop,
+    stop: () => {
+      userStops++;
+      return stop();
+    },
     run,
     commitOffsets,
     seek,

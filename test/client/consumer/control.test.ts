@@ -313,6 +313,49 @@ describe("consumer control: pause, seek, isolation, restarts", () => {
     }
   });
 
+  it("a disconnect while a crash is being handled is final: no restart afterwards", async () => {
+    await createTopic(bed.admin, "crash-3", 1);
+    await bed.produce("crash-3", [{ value: "boom" }]);
+    let deciding!: () => void;
+    const decisionAsked = new Promise<void>((r) => (deciding = r));
+    let disconnected!: () => void;
+    const userDisconnected = new Promise<void>((r) => (disconnected = r));
+    const c = bed.kafka.consumer({
+      groupId: `crash-${++n}`,
+      maxWaitTimeInMs: 100,
+      // The restart decision is still pending when the user disconnects; then it says "restart".
+      retry: {
+        retries: 0,
+        initialRetryTime: 50,
+        restartOnFailure: async () => {
+          deciding();
+          await userDisconnected;
+          return true;
+        },
+      },
+    });
+    bed.track(c);
+    let afterDisconnect = false;
+    let reconnects = 0;
+    c.on(c.events.CONNECT, () => {
+      if (afterDisconnect) reconnects++;
+    });
+    await c.connect();
+    await c.subscribe({ topics: ["crash-3"], fromBeginning: true });
+    await c.run({
+      eachMessage: async () => {
+        throw new Error("handler failed");
+      },
+    });
+    await Promise.race([decisionAsked, sleep(20_000).then(() => assert.fail("no crash within 20 s"))]);
+    await c.disconnect();
+    afterDisconnect = true;
+    disconnected();
+    // Well past initialRetryTime: a restart would have reconnected (and kept the process alive).
+    await sleep(1000);
+    assert.equal(reconnects, 0, "the consumer reconnected after disconnect()");
+  });
+
   it("after a crash with restart, the consumer comes back and resumes from the last commit", async () => {
     await createTopic(bed.admin, "crash-2", 1);
     await bed.produce(
