@@ -5,7 +5,6 @@
  * password are one line each, exit 1.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +15,7 @@ import {
   startApacheKafka,
 } from "../support/apache-kafka.js";
 import { type BrookResult, runBrook } from "../support/cli-process.js";
+import { makeBrokerCertificate } from "../support/certificates.js";
 import { missing } from "../support/external.js";
 
 const unavailable = apacheKafkaUnavailable() ?? missing("openssl");
@@ -29,37 +29,9 @@ describe("brook CLI over SASL_SSL (Apache Kafka 4.4)", { skip: unavailable ?? fa
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "brook-cli-sec-"));
-    const key = join(dir, "key.pem");
-    cert = join(dir, "cert.pem");
-    const store = join(dir, "broker.p12");
-    execFileSync(
-      "openssl",
-      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2"].concat([
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1,DNS:localhost",
-      ]),
-      { stdio: "ignore" },
-    );
-    execFileSync(
-      "openssl",
-      [
-        "pkcs12",
-        "-export",
-        "-in",
-        cert,
-        "-inkey",
-        key,
-        "-out",
-        store,
-        "-passout",
-        "pass:test-secret",
-        "-name",
-        "b",
-      ],
-      { stdio: "ignore" },
-    );
+    const made = makeBrokerCertificate(dir);
+    cert = made.cert;
+    const { store, password } = made;
     kafka = await startApacheKafka({
       brokers: 1,
       quickStart: true,
@@ -70,8 +42,8 @@ describe("brook CLI over SASL_SSL (Apache Kafka 4.4)", { skip: unavailable ?? fa
           'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret";',
         "listener.name.sasl_ssl.ssl.keystore.location": store,
         "listener.name.sasl_ssl.ssl.keystore.type": "PKCS12",
-        "listener.name.sasl_ssl.ssl.keystore.password": "test-secret",
-        "listener.name.sasl_ssl.ssl.key.password": "test-secret",
+        "listener.name.sasl_ssl.ssl.keystore.password": password,
+        "listener.name.sasl_ssl.ssl.key.password": password,
       },
     });
     brook = (args, input) =>

@@ -4,7 +4,6 @@
  * all work over it, and an untrusted certificate is refused as a connection error.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +14,7 @@ import {
   apacheKafkaUnavailable,
   startApacheKafka,
 } from "../../support/apache-kafka.js";
+import { makeBrokerCertificate } from "../../support/certificates.js";
 import { missing } from "../../support/external.js";
 
 const unavailable = apacheKafkaUnavailable() ?? missing("openssl");
@@ -26,50 +26,7 @@ describe("client TLS against Apache Kafka 4.4", { skip: unavailable ?? false }, 
   let ca: Buffer;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "brook-tls-"));
-    const key = join(dir, "key.pem");
-    const cert = join(dir, "cert.pem");
-    const store = join(dir, "broker.p12");
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        key,
-        "-out",
-        cert,
-        "-days",
-        "2",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1,DNS:localhost",
-      ],
-      { stdio: "ignore" },
-    );
-    execFileSync(
-      "openssl",
-      [
-        "pkcs12",
-        "-export",
-        "-in",
-        cert,
-        "-inkey",
-        key,
-        "-out",
-        store,
-        "-passout",
-        "pass:test-secret",
-        "-name",
-        "broker",
-      ],
-      {
-        stdio: "ignore",
-      },
-    );
+    const { cert, store, password } = makeBrokerCertificate(dir);
     ca = readFileSync(cert);
     kafka = await startApacheKafka({
       brokers: 1,
@@ -78,8 +35,8 @@ describe("client TLS against Apache Kafka 4.4", { skip: unavailable ?? false }, 
       configs: {
         "listener.name.ssl.ssl.keystore.location": store,
         "listener.name.ssl.ssl.keystore.type": "PKCS12",
-        "listener.name.ssl.ssl.keystore.password": "test-secret",
-        "listener.name.ssl.ssl.key.password": "test-secret",
+        "listener.name.ssl.ssl.keystore.password": password,
+        "listener.name.ssl.ssl.key.password": password,
       },
     });
   });
