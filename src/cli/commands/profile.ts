@@ -4,7 +4,13 @@ import { action } from "../common.js";
 import { type ConnectionFlags, parseBrokers, parseSettings } from "../connection.js";
 import { CliError, UsageError } from "../errors.js";
 import { emit, outputFormat, table } from "../output.js";
-import { type ConnectionProfile, profilePath, readProfiles, writeProfiles } from "../profiles.js";
+import {
+  type ConnectionProfile,
+  type ProfileFile,
+  profilePath,
+  readProfiles,
+  writeProfiles,
+} from "../profiles.js";
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -28,6 +34,12 @@ function profileFromFlags(flags: ConnectionFlags): ConnectionProfile {
       ...(flags.saslPassword ? { password: flags.saslPassword } : {}),
     };
   }
+  return p;
+}
+
+function requireProfile(file: ProfileFile, name: string): ConnectionProfile {
+  const p = file.profiles[name];
+  if (!p) throw new CliError(`no profile "${name}"; "brook profile list" shows the saved ones`);
   return p;
 }
 
@@ -71,8 +83,7 @@ export function registerProfile(program: Command): void {
     .action(
       action(async (name: string) => {
         const file = readProfiles();
-        if (!file.profiles[name])
-          throw new CliError(`no profile "${name}"; "brook profile list" shows the saved ones`);
+        requireProfile(file, name);
         file.current = name;
         writeProfiles(file);
         process.stdout.write(`using profile ${name}\n`);
@@ -123,8 +134,7 @@ export function registerProfile(program: Command): void {
         const file = readProfiles();
         const which = name ?? file.current;
         if (!which) throw new CliError('no current profile; "brook profile create <name>" makes one');
-        const p = file.profiles[which];
-        if (!p) throw new CliError(`no profile "${which}"; "brook profile list" shows the saved ones`);
+        const p = requireProfile(file, which);
         const doc = { name: which, current: which === file.current, ...masked(p) };
         emit(format === "table" ? "yaml" : format, doc, () => "");
       }),
@@ -138,8 +148,7 @@ export function registerProfile(program: Command): void {
     .action(
       action(async (name: string) => {
         const file = readProfiles();
-        if (!file.profiles[name])
-          throw new CliError(`no profile "${name}"; "brook profile list" shows the saved ones`);
+        requireProfile(file, name);
         delete file.profiles[name];
         if (file.current === name) delete file.current;
         writeProfiles(file);
