@@ -96,15 +96,17 @@ async function membersOf(
 
 export async function describeGroup(admin: Admin, group: string, type = "classic"): Promise<GroupView> {
   const { state, protocol, members } = await membersOf(admin, group, type);
-  if (state === "Dead" && members.length === 0) {
-    const committed = await admin.fetchOffsets({ groupId: group });
-    if (committed.every((t) => t.partitions.every((p) => p.offset === "-1"))) {
-      throw new CliError(
-        `group ${group} does not exist (GROUP_ID_NOT_FOUND); "brook group list" shows the groups`,
-      );
-    }
-  }
+  // fetchLag carries the committed offsets: a Dead group with none of them does not exist.
   const lag = await admin.fetchLag({ groupId: group });
+  if (
+    state === "Dead" &&
+    members.length === 0 &&
+    lag.topics.every((t) => t.partitions.every((p) => p.offset === "-1"))
+  ) {
+    throw new CliError(
+      `group ${group} does not exist (GROUP_ID_NOT_FOUND); "brook group list" shows the groups`,
+    );
+  }
   const owner = new Map<string, MemberView>();
   for (const m of members) for (const p of m.partitions) owner.set(`${p.topic}\0${p.partition}`, m);
   const rows: GroupView["partitions"] = [];
@@ -370,9 +372,8 @@ Examples:
         }
         const ctx = contextOf(cmd);
         const plan = await withAdmin(ctx, async (admin) => {
-          const types = await groupTypes(admin);
-          const type = types.get(id)?.type ?? "classic";
-          const { state } = await membersOf(admin, id, type);
+          // ListGroups already says the state (a group it does not list is as good as Dead).
+          const state = (await groupTypes(admin)).get(id)?.state || "Dead";
           // As Kafka: offsets of a group with live members would be overwritten by their commits.
           if (!["Empty", "Dead"].includes(state)) {
             throw new CliError(
