@@ -121,11 +121,12 @@ function committedOffsets(bs: string, group: string, topic: string): Promise<num
 
 /** Waits until `group` has committed `offsets` on `topic`. */
 async function waitCommitted(bs: string, group: string, topic: string, offsets: number[], why: () => string) {
-  const deadline = Date.now() + 60_000;
+  const deadline = performance.now() + 60_000;
   for (;;) {
     const got = await committedOffsets(bs, group, topic).catch(() => [] as number[]);
     if (got.join() === offsets.join()) return;
-    if (Date.now() > deadline) throw new Error(`${bs}: ${group} committed ${got}, not ${offsets}\n${why()}`);
+    if (performance.now() > deadline)
+      throw new Error(`${bs}: ${group} committed ${got}, not ${offsets}\n${why()}`);
     await sleep(200);
   }
 }

@@ -52,10 +52,10 @@ describe("brook cluster", () => {
     );
     const doc = await b.json(["cluster", "health"]);
     assert.deepEqual([doc.healthy, doc.reachable, doc.leaderlessPartitions], [true, true, []]);
-    const started = Date.now();
+    const started = performance.now();
     const down = await b.brookBare(["-b", `127.0.0.1:${closedPort}`, "cluster", "health"]);
     assert.equal(down.code, 1);
-    assert.ok(Date.now() - started < 15_000, "gives up within seconds");
+    assert.ok(performance.now() - started < 15_000, "gives up within seconds");
     assert.match(down.stdout, /^unhealthy: cannot reach 127\.0\.0\.1:\d+/);
   });
 
@@ -219,10 +219,10 @@ describe("connection settings", () => {
       assert.equal(r.stdout, "");
       oneLineError(r, pattern);
     }
-    const started = Date.now();
+    const started = performance.now();
     const down = await b.brookBare(["-b", `127.0.0.1:${closedPort}`, "topic", "list"]);
     assert.equal(down.code, 1);
-    assert.ok(Date.now() - started < 15_000);
+    assert.ok(performance.now() - started < 15_000);
     oneLineError(
       down,
       new RegExp(

@@ -132,11 +132,11 @@ describe("Brook's client against Apache Kafka 4.4: a controller and three broker
   async function coordinatorOf(port: number, key: string, keyType: 0 | 1): Promise<number> {
     const c = await RawClient.connect(port);
     try {
-      const deadline = Date.now() + 30_000;
+      const deadline = performance.now() + 30_000;
       for (;;) {
         const res = await c.request(FindCoordinator, 3, { key, keyType });
         if (res.errorCode === 0) return res.nodeId;
-        if (Date.now() > deadline) throw new Error(`FindCoordinator ${key}: error ${res.errorCode}`);
+        if (performance.now() > deadline) throw new Error(`FindCoordinator ${key}: error ${res.errorCode}`);
         await sleep(200);
       }
     } finally {
@@ -507,7 +507,7 @@ describe("Brook's client against Apache Kafka 4.4: a controller and three broker
         await admin.alterPartitionReassignments({
           topics: [{ topic, partitionAssignment: [{ partition: 0, replicas: [3, 2] }] }],
         });
-        const deadline = Date.now() + 60_000;
+        const deadline = performance.now() + 60_000;
         for (;;) {
           const ongoing = await admin.listPartitionReassignments({ topics: [{ topic, partitions: [0] }] });
           const md = await admin.fetchTopicMetadata({ topics: [topic] });
@@ -516,13 +516,13 @@ describe("Brook's client against Apache Kafka 4.4: a controller and three broker
             assert.deepEqual(p.replicas, [3, 2]);
             break;
           }
-          if (Date.now() > deadline)
+          if (performance.now() > deadline)
             throw new Error(`reassignment not done in 60 s: ${JSON.stringify({ ongoing, p })}`);
           await sleep(200);
         }
         const atMove = acknowledged.length;
-        const moveDeadline = Date.now() + 20_000;
-        while (acknowledged.length < atMove + 200 && Date.now() < moveDeadline) await sleep(100);
+        const moveDeadline = performance.now() + 20_000;
+        while (acknowledged.length < atMove + 200 && performance.now() < moveDeadline) await sleep(100);
         stop = true;
         await loop;
         assert.ok(
@@ -587,8 +587,8 @@ describe("Brook's client against Apache Kafka 4.4: a controller and three broker
         const fetchOffsets = () => admin.fetchOffsets({ groupId: group.key, topics: ["spread-idempotent"] });
         let offsets = await fetchOffsets();
         for (
-          const deadline = Date.now() + 15_000;
-          Date.now() < deadline && offsets.every((o) => o.partitions.every((p) => p.offset === "-1"));
+          const deadline = performance.now() + 15_000;
+          performance.now() < deadline && offsets.every((o) => o.partitions.every((p) => p.offset === "-1"));
           offsets = await fetchOffsets()
         )
           await sleep(200);

@@ -94,11 +94,11 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `fn` until it returns a truthy value or `ms` pass. */
 export async function eventually<T>(fn: () => T | Promise<T>, ms = 10000, step = 50): Promise<T> {
-  const end = Date.now() + ms;
+  const end = performance.now() + ms;
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
+    if (performance.now() > end) throw new Error(`condition not met within ${ms} ms`);
     await sleep(step);
   }
 }

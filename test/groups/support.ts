@@ -11,11 +11,11 @@ export async function until<T>(
   what = "condition",
   step = 50,
 ): Promise<T> {
-  const end = Date.now() + ms;
+  const end = performance.now() + ms;
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`);
+    if (performance.now() > end) throw new Error(`${what} not met within ${ms} ms`);
     await sleep(step);
   }
 }
@@ -71,9 +71,9 @@ export async function untilConsuming(
   received: () => boolean,
   ms = 20000,
 ): Promise<void> {
-  const end = Date.now() + ms;
+  const end = performance.now() + ms;
   while (!received()) {
-    if (Date.now() > end) throw new Error(`consumer of ${topic} did not start within ${ms} ms`);
+    if (performance.now() > end) throw new Error(`consumer of ${topic} did not start within ${ms} ms`);
     await producer.send({
       topic,
       messages: Array.from({ length: partitions }, (_, p) => ({

@@ -552,7 +552,7 @@ async function startOnce(opts: StartApacheKafkaOptions, started: number): Promis
       nodes.push({ nodeId: s.nodeId, roles: s.roles, port: s.port, logFile, proc });
     }
 
-    const deadline = Date.now() + (opts.startTimeoutMs ?? 90_000);
+    const deadline = performance.now() + (opts.startTimeoutMs ?? 90_000);
     const want = specs
       .filter((s) => s.roles.includes("broker"))
       .map((s) => s.nodeId)
@@ -566,7 +566,7 @@ async function startOnce(opts: StartApacheKafkaOptions, started: number): Promis
         );
       const seen = await Promise.all(brokerNodes.map((b) => brokerIdsFrom(b.port)));
       if (seen.every((ids) => ids?.join(",") === want)) break;
-      if (Date.now() > deadline) {
+      if (performance.now() > deadline) {
         throw new Error(
           `Apache Kafka brokers ${want} not all serving within ${opts.startTimeoutMs ?? 90_000} ms (saw ${JSON.stringify(seen)})`,
         );
@@ -689,14 +689,14 @@ export async function restartApacheKafkaNode(
   if (node.roles === "controller") return;
   const want = cluster.brokers.map((b) => b.nodeId).join(",");
   const timeoutMs = opts.timeoutMs ?? 90_000;
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     if (proc.exitCode !== null || proc.signalCode !== null)
       throw new Error(
         `Apache Kafka node ${nodeId} exited with ${proc.exitCode ?? proc.signalCode} after a restart:\n${tail(node.logFile, 30)}`,
       );
     if ((await brokerIdsFrom(node.port))?.join(",") === want) return;
-    if (Date.now() > deadline)
+    if (performance.now() > deadline)
       throw new Error(`Apache Kafka node ${nodeId} not serving ${timeoutMs} ms after a restart`);
     await sleep(250);
   }

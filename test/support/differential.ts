@@ -441,11 +441,11 @@ function summarise(v: unknown): unknown {
 // Running
 
 async function runStep(step: Step, run: TargetRun): Promise<Outcome> {
-  const deadline = Date.now() + 30_000;
+  const deadline = performance.now() + 30_000;
   for (;;) {
     const out = await step.send(run);
     const res = "response" in out ? out.response : undefined;
-    if (!step.until || (res !== undefined && step.until(res, run.vars)) || Date.now() > deadline) {
+    if (!step.until || (res !== undefined && step.until(res, run.vars)) || performance.now() > deadline) {
       if (res !== undefined) step.save?.(res, run.vars);
       return out;
     }

@@ -34,9 +34,9 @@ export class LineProcess {
 
   /** Waits until `pred` holds over the lines printed so far (false on exit or timeout). */
   async until(pred: (lines: string[]) => boolean, ms: number): Promise<boolean> {
-    const deadline = Date.now() + ms;
+    const deadline = performance.now() + ms;
     while (!pred(this.lines)) {
-      if (this.exited || Date.now() > deadline) return false;
+      if (this.exited || performance.now() > deadline) return false;
       await new Promise<void>((r) => {
         const t = setTimeout(r, 100);
         this.waiters.push(() => {

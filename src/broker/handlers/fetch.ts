@@ -264,7 +264,7 @@ export const fetchHandler = defineHandler(Fetch, async (ctx, req) => {
   // ---- read, long-polling while under minBytes; with no partition to read there is nothing to
   // wait for, so the answer is immediate (Kafka's consumer closes its sessions with such a request
   // and waits for the answer, so a long poll here held up every consumer's close by maxWaitMs).
-  const deadline = wanted.length === 0 ? 0 : Date.now() + Math.max(0, req.maxWaitMs);
+  const deadline = wanted.length === 0 ? 0 : performance.now() + Math.max(0, req.maxWaitMs);
   let { results, bytes } = await readPartitions(
     broker,
     wanted,
@@ -273,7 +273,7 @@ export const fetchHandler = defineHandler(Fetch, async (ctx, req) => {
     unknownTopicError,
   );
   while (bytes < req.minBytes && !results.some((r) => r.errorCode !== ErrorCode.NONE)) {
-    const left = deadline - Date.now();
+    const left = deadline - performance.now();
     if (left <= 0 || broker.isShuttingDown) break;
     await waitForData(broker, wanted, left);
     ({ results, bytes } = await readPartitions(

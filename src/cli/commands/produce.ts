@@ -204,11 +204,11 @@ async function produce(topic: string, opts: ProduceOptions, cmd: Command): Promi
     await probe.addTargetTopics([topic]);
     // A topic created just now (auto-creation) has no leader for a moment: wait for it here in short
     // steps, rather than in the producer's retry back-off (about 2 s).
-    const deadline = Date.now() + 10_000;
+    const deadline = performance.now() + 10_000;
     const leaderless = () =>
       probe.findTopicPartitionMetadata(topic).length === 0 ||
       probe.findTopicPartitionMetadata(topic).some((m) => m.leader < 0);
-    while (leaderless() && Date.now() < deadline) {
+    while (leaderless() && performance.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
       await probe.refreshMetadata();
     }

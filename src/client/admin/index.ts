@@ -183,7 +183,7 @@ export function createAdmin({
    * brokers one after another); other errors end the wait.
    */
   async function waitForLeaders(topics: string[], maxWaitMs: number): Promise<void> {
-    const deadline = Date.now() + maxWaitMs;
+    const deadline = performance.now() + maxWaitMs;
     for (;;) {
       await sleep(100);
       const broker = await cluster.anyBroker();
@@ -204,7 +204,8 @@ export function createAdmin({
         if (topic.partitions.some((p) => p.leaderId < 0)) ready = false;
       }
       if (ready) return;
-      if (Date.now() >= deadline) throw new KafkaJSTimeout("Timed out while waiting for topic leaders");
+      if (performance.now() >= deadline)
+        throw new KafkaJSTimeout("Timed out while waiting for topic leaders");
     }
   }
 

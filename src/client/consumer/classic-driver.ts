@@ -37,7 +37,7 @@ export class ClassicDriver implements GroupDriver {
   private readonly groupInstanceId: string | null;
   private timer: NodeJS.Timeout | null = null;
   private heartbeatInFlight: Promise<void> | null = null;
-  private lastHeartbeat = 0;
+  private lastHeartbeat = Number.NEGATIVE_INFINITY;
   private rebalance: Promise<void> | null = null;
   private again: RejoinReason | null = null;
   private stopped = false;
@@ -77,7 +77,7 @@ export class ClassicDriver implements GroupDriver {
 
   async start(): Promise<void> {
     await this.joinLoop("rebalance", true);
-    this.lastHeartbeat = Date.now();
+    this.lastHeartbeat = performance.now();
     this.timer = setInterval(() => void this.heartbeat(), this.heartbeatInterval);
   }
 
@@ -95,7 +95,7 @@ export class ClassicDriver implements GroupDriver {
   }
 
   heartbeatIfDue(): Promise<void> {
-    if (Date.now() - this.lastHeartbeat < this.heartbeatInterval) return Promise.resolve();
+    if (performance.now() - this.lastHeartbeat < this.heartbeatInterval) return Promise.resolve();
     return this.heartbeat();
   }
 
@@ -126,7 +126,7 @@ export class ClassicDriver implements GroupDriver {
       try {
         const code = await this.member.heartbeat();
         if (code === ErrorCode.NONE) {
-          this.lastHeartbeat = Date.now();
+          this.lastHeartbeat = performance.now();
           this.host.emitter.emit(CONSUMER_EVENTS.HEARTBEAT, {
             groupId: this.host.groupId,
             memberId: this.member.memberId,
@@ -174,7 +174,7 @@ export class ClassicDriver implements GroupDriver {
       .catch((e) => this.host.fail(e as Error))
       .finally(() => {
         this.rebalance = null;
-        this.lastHeartbeat = Date.now();
+        this.lastHeartbeat = performance.now();
       });
   }
 

@@ -62,7 +62,7 @@ export class ConsumerProtocolDriver implements GroupDriver {
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
   private reconciling: Promise<void> | null = null;
-  private lastBeat = 0;
+  private lastBeat = Number.NEGATIVE_INFINITY;
   private stopped = false;
   private joinedOnce = false;
   private fencing = false;
@@ -153,7 +153,7 @@ export class ConsumerProtocolDriver implements GroupDriver {
   }
 
   heartbeatIfDue(): Promise<void> {
-    if (Date.now() - this.lastBeat < this.intervalMs) return Promise.resolve();
+    if (performance.now() - this.lastBeat < this.intervalMs) return Promise.resolve();
     return this.beat(false).catch(() => {});
   }
 
@@ -228,7 +228,7 @@ export class ConsumerProtocolDriver implements GroupDriver {
       if (throwErrors) throw e;
       return;
     }
-    this.lastBeat = Date.now();
+    this.lastBeat = performance.now();
     if (res.errorCode !== ErrorCode.NONE) {
       const err = protocolError(res.errorCode, res.errorMessage);
       if (COORDINATOR_MOVED.has(res.errorCode)) this.forgetCoordinator();

@@ -21,11 +21,11 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until<T>(fn: () => Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
+  const end = performance.now() + ms;
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
+    if (performance.now() > end) throw new Error(`${what}: not within ${ms} ms`);
     await sleep(50);
   }
 }

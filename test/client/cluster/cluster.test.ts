@@ -224,13 +224,13 @@ describe("client cluster: broker restarts and broken peers", () => {
         retry: { retries: 0 },
         requestTimeout: 300,
       });
-      const started = Date.now();
+      const started = performance.now();
       await assert.rejects(cluster.connect(), (e: Error) => {
         const cause = e instanceof KafkaJSRequestTimeoutError ? e : (e as { cause?: Error }).cause;
         assert.ok(cause instanceof KafkaJSRequestTimeoutError, `${e.name}: ${e.message}`);
         return true;
       });
-      assert.ok(Date.now() - started < 5000);
+      assert.ok(performance.now() - started < 5000);
     } finally {
       await fake.stop();
     }

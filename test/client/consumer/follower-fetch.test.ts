@@ -191,10 +191,10 @@ describe("follower fetching (KIP-392) against Apache Kafka 4.4 with racks", {
     const batchesBeforeKill = snapshot(batchesFrom);
     const requestsBeforeKill = snapshot(fetchRequests);
     await stopApacheKafkaNode(cluster, REPLICA, { signal: "SIGKILL" });
-    const killedAt = Date.now();
+    const killedAt = performance.now();
     c.resume([{ topic: TOPIC }]);
     await until(consumedAll, 60_000, "phase 2 consumed after broker 2 died");
-    const phase2Ms = Date.now() - killedAt;
+    const phase2Ms = performance.now() - killedAt;
     t.diagnostic(`records waiting when broker 2 died were read ${phase2Ms} ms after the kill`);
     assert.equal(batchesFrom.get(REPLICA), batchesBeforeKill.get(REPLICA), "nothing more from broker 2");
     const fromLeaders = (batchesFrom.get(1) ?? 0) + (batchesFrom.get(3) ?? 0);

@@ -127,9 +127,9 @@ export async function runKillRounds(o: KillRounds): Promise<void> {
   );
 
   // The last two finish the input.
-  const deadline = Date.now() + o.finishMs;
+  const deadline = performance.now() + o.finishMs;
   while ((await remaining()) > 0) {
-    assert.ok(Date.now() < deadline, `the input is consumed (${await remaining()} left)`);
+    assert.ok(performance.now() < deadline, `the input is consumed (${await remaining()} left)`);
     assert.ok(!live[0].exited && !live[1].exited, live.map((p) => p.describe()).join("\n"));
     await sleep(o.pollMs);
   }
