@@ -1,7 +1,7 @@
 /**
  * `brook consume <topic...>`: records to stdout, as kcat -C.
  *
- * Without -g the partitions are read directly (partition-reader.ts: no group, nothing committed);
+ * Without -g the partitions are read directly (src/client/consumer/partition-reader.ts: no group, nothing committed);
  * with -g, Brook's consumer joins the group, and offsets are committed as batches are written.
  * Output is formatted a fetched batch at a time into one buffer and written with one write(),
  * waiting for 'drain' when stdout is full; a closed stdout (EPIPE, `| head`) ends the run quietly
@@ -25,7 +25,11 @@ import { createLogger, logLevel } from "../../client/logger.js";
 import type { KafkaConfig } from "../../client/types.js";
 import { action, contextOf, intOption, parseDuration, parseTimestamp, partitionList } from "../common.js";
 import { CliError, UsageError } from "../errors.js";
-import { type Fetched, PartitionReader, type ReaderPartition } from "./partition-reader.js";
+import {
+  type Fetched,
+  PartitionReader,
+  type ReaderPartition,
+} from "../../client/consumer/partition-reader.js";
 import {
   compileFormat,
   type Formatter,

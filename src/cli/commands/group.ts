@@ -2,6 +2,13 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { Admin } from "../../client/admin/types.js";
+import {
+  applyOffsetReset,
+  KafkaJSOffsetResetError,
+  type OffsetResetRow,
+  type OffsetResetTarget,
+  planOffsetReset,
+} from "../../client/admin/offset-reset.js";
 import { AssignerProtocol } from "../../client/assigners.js";
 import {
   action,
@@ -370,85 +377,36 @@ Examples:
         if (!fromFile && opts.topic.length === 0 && !opts.allTopics) {
           throw new UsageError("give --topic <topic> (repeatable) or --all-topics");
         }
+        const target: OffsetResetTarget = fromFile
+          ? { kind: "file", offsets: fromFile }
+          : opts.toEarliest
+            ? { kind: "earliest" }
+            : opts.toLatest
+              ? { kind: "latest" }
+              : opts.toCurrent
+                ? { kind: "current" }
+                : opts.toOffset !== undefined
+                  ? { kind: "offset", offset: BigInt(opts.toOffset) }
+                  : opts.shiftBy !== undefined
+                    ? { kind: "shift", by: BigInt(opts.shiftBy) }
+                    : { kind: "time", at: at! };
         const ctx = contextOf(cmd);
-        const plan = await withAdmin(ctx, async (admin) => {
-          // ListGroups already says the state (a group it does not list is as good as Dead).
-          const state = (await groupTypes(admin)).get(id)?.state || "Dead";
-          // As Kafka: offsets of a group with live members would be overwritten by their commits.
-          if (!["Empty", "Dead"].includes(state)) {
-            throw new CliError(
-              `assignments can only be reset if the group '${id}' is inactive, but the current state is ${state}; stop its consumers first`,
-            );
-          }
-          const committed = await admin.fetchOffsets({ groupId: id });
-          const current = new Map<string, string>();
-          for (const t of committed) {
-            for (const p of t.partitions)
-              if (p.offset !== "-1") current.set(`${t.topic}\0${p.partition}`, p.offset);
-          }
-          let scopes: Array<{ topic: string; partitions?: number[] }>;
-          if (fromFile) scopes = [...new Set(fromFile.map((r) => r.topic))].map((topic) => ({ topic }));
-          else if (opts.allTopics) scopes = committed.map((t) => ({ topic: t.topic }));
-          else scopes = topicScopes(opts.topic);
-
-          const rows: SeekPlanRow[] = [];
-          for (const scope of scopes) {
-            const marks = await admin.fetchTopicWatermarks(scope.topic);
-            const wanted = scope.partitions ?? marks.map((m) => m.partition);
-            const missing = wanted.filter((p) => !marks.some((m) => m.partition === p));
-            if (missing.length) {
-              throw new CliError(
-                `${scope.topic} has no partition ${missing.join(", ")} (UNKNOWN_TOPIC_OR_PARTITION): it has ${marks.length}`,
-              );
+        const plan: SeekPlanRow[] = await withAdmin(ctx, async (admin) => {
+          let rows: OffsetResetRow[];
+          try {
+            rows = await planOffsetReset(admin, {
+              groupId: id,
+              scopes: opts.allTopics ? "all" : topicScopes(opts.topic),
+              target,
+            });
+          } catch (e) {
+            if (e instanceof KafkaJSOffsetResetError && e.type === "NO_COMMITTED_OFFSET") {
+              throw new CliError(e.message.replace(/; reset it .*$/, "; use --to-offset or --to-earliest"));
             }
-            const byTime =
-              at === undefined ? null : await admin.fetchTopicOffsetsByTimestamp(scope.topic, at);
-            for (const m of marks.filter((x) => wanted.includes(x.partition))) {
-              const cur = current.get(`${scope.topic}\0${m.partition}`) ?? null;
-              const low = BigInt(m.low);
-              const high = BigInt(m.high);
-              const clamp = (v: bigint) => (v < low ? low : v > high ? high : v);
-              let next: bigint | null;
-              if (fromFile) {
-                const r = fromFile.find((x) => x.topic === scope.topic && x.partition === m.partition);
-                next = r ? clamp(r.offset) : null;
-              } else if (opts.toEarliest) next = low;
-              else if (opts.toLatest) next = high;
-              else if (opts.toCurrent) next = cur === null ? null : BigInt(cur);
-              else if (opts.toOffset !== undefined) next = clamp(BigInt(opts.toOffset));
-              else if (opts.shiftBy !== undefined) {
-                if (cur === null) {
-                  throw new CliError(
-                    `cannot shift ${scope.topic}-${m.partition}: the group has no committed offset there; use --to-offset or --to-earliest`,
-                  );
-                }
-                next = clamp(BigInt(cur) + BigInt(opts.shiftBy));
-              } else {
-                // By time: the first offset at or after it; none → the log end (fetchTopicOffsetsByTimestamp).
-                next = BigInt(byTime!.find((o) => o.partition === m.partition)!.offset);
-              }
-              if (next === null) continue;
-              rows.push({
-                group: id,
-                topic: scope.topic,
-                partition: m.partition,
-                currentOffset: cur,
-                newOffset: String(next),
-              });
-            }
+            throw e;
           }
-          if (opts.execute) {
-            const byTopic = new Map<string, SeekPlanRow[]>();
-            for (const r of rows) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
-            for (const [topic, list] of byTopic) {
-              await admin.setOffsets({
-                groupId: id,
-                topic,
-                partitions: list.map((r) => ({ partition: r.partition, offset: r.newOffset })),
-              });
-            }
-          }
-          return rows;
+          if (opts.execute) await applyOffsetReset(admin, id, rows);
+          return rows.map((r) => ({ group: id, ...r }));
         });
         if (opts.export) {
           process.stdout.write(plan.map((r) => `${r.topic},${r.partition},${r.newOffset}\n`).join(""));

@@ -13,10 +13,10 @@
  */
 import { ErrorCode, isRetriable } from "../../protocol/error-codes.js";
 import { Fetch } from "../../protocol/messages/index.js";
-import type { Broker, Cluster } from "../../client/cluster/index.js";
-import { type AbortedTransaction, RecordCursor, scanPartitionRecords } from "../../client/consumer/decode.js";
-import { EARLIEST, LATEST, leaderEpochOf, listOffsets } from "../../client/consumer/offsets.js";
-import { protocolError } from "../../client/errors.js";
+import type { Broker, Cluster } from "../cluster/index.js";
+import { type AbortedTransaction, RecordCursor, scanPartitionRecords } from "./decode.js";
+import { EARLIEST, LATEST, leaderEpochOf, listOffsets } from "./offsets.js";
+import { protocolError } from "../errors.js";
 
 const NO_TOPIC_ID = "00000000-0000-0000-0000-000000000000";
 /** Consecutive failed rounds (connection lost, leader unknown) before the reader gives up. */
