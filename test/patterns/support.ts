@@ -1,0 +1,78 @@
+/**
+ * Shared pieces of the pattern tests: a quiet client, bounded polling, unique names, and a reader
+ * that collects a whole topic (read_committed) through a consumer group of its own.
+ */
+import { type Admin, Kafka, type KafkaMessage, logLevel } from "../../src/client/index.js";
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function quietKafka(bootstrap: string, clientId = "patterns-test"): Kafka {
+  return new Kafka({ clientId, brokers: [bootstrap], logLevel: logLevel.NOTHING });
+}
+
+let seq = 0;
+/** A name no other test (or earlier run on a kept data dir) uses. */
+export function unique(prefix: string): string {
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${++seq}`;
+}
+
+/** Polls `fn` until truthy; throws naming `what` after `ms` (monotonic clock). */
+export async function until<T>(fn: () => T | Promise<T>, ms: number, what: string, step = 50): Promise<T> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(step);
+  }
+}
+
+export async function createTopic(admin: Admin, topic: string, numPartitions: number): Promise<void> {
+  await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
+}
+
+export interface ReadRecord {
+  partition: number;
+  message: KafkaMessage;
+}
+
+/**
+ * Every record of `topic` up to its end offsets now, read_committed, through a fresh group.
+ */
+export async function readAll(kafka: Kafka, admin: Admin, topic: string, ms = 20_000): Promise<ReadRecord[]> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  const wanted = ends.filter((p) => BigInt(p.high) > BigInt(p.low));
+  const out: ReadRecord[] = [];
+  if (wanted.length === 0) return out;
+  const consumer = kafka.consumer({ groupId: unique("reader"), maxWaitTimeInMs: 100 });
+  const reached = new Set<number>();
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        out.push({ partition, message });
+      },
+    });
+    await until(
+      async () => {
+        for (const l of await consumer.lag()) {
+          const end = ends.find((e) => e.partition === l.partition)!;
+          if (BigInt(l.offset) >= BigInt(end.high)) reached.add(l.partition);
+        }
+        return wanted.every((p) => reached.has(p.partition));
+      },
+      ms,
+      `reading ${topic} to its end`,
+    );
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}
+
+export function header(message: KafkaMessage, name: string): string | undefined {
+  const v = message.headers?.[name];
+  const one = Array.isArray(v) ? v[v.length - 1] : v;
+  return one === undefined ? undefined : one.toString();
+}
