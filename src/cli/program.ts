@@ -7,6 +7,7 @@ import { registerCluster } from "./commands/cluster.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerConsume } from "./commands/consume.js";
 import { registerGroup } from "./commands/group.js";
+import { registerMetrics } from "./commands/metrics.js";
 import { registerProduce } from "./commands/produce.js";
 import { registerProfile } from "./commands/profile.js";
 import { registerTopic } from "./commands/topic.js";
@@ -84,6 +85,7 @@ export function buildProgram(): Command {
       9644,
     )
     .option("--no-metrics", "serve no metrics endpoint")
+    .option("--lag-interval <duration>", "how often the lag status on /metrics samples the groups", "10s")
     // Loaded on use: the client commands need none of the broker.
     .action(async (opts) => (await import("./start.js")).startCommand(opts));
 
@@ -92,6 +94,7 @@ export function buildProgram(): Command {
   registerConsume(program);
   registerGroup(program);
   registerCluster(program);
+  registerMetrics(program);
   registerProfile(program);
   registerCompletion(program);
   return program;

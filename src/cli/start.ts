@@ -4,6 +4,7 @@ import { startBroker } from "../broker/broker.js";
 import { ConfigError } from "../broker/config/config.js";
 import { configFromEnv, parseSetOptions, readPropertiesFile } from "../broker/config/sources.js";
 import { MetricsListenError } from "../broker/metrics/server.js";
+import { parseDuration } from "./common.js";
 
 export interface StartOptions {
   host: string;
@@ -16,6 +17,8 @@ export interface StartOptions {
   /** --metrics-port (default 9644); `metrics` is false with --no-metrics. */
   metricsPort: number;
   metrics: boolean;
+  /** --lag-interval: how often the lag status (on /metrics) samples the groups, e.g. "10s". */
+  lagInterval?: string;
 }
 
 const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
@@ -25,6 +28,14 @@ export async function startCommand(opts: StartOptions): Promise<void> {
     process.stderr.write(
       `brook start: invalid --log-level "${opts.logLevel}": expected one of ${LEVELS.join(", ")}\n`,
     );
+    process.exit(2);
+  }
+  let intervalMs: number;
+  try {
+    intervalMs = parseDuration("--lag-interval", opts.lagInterval ?? "10s");
+    if (intervalMs < 100) throw new Error(`--lag-interval ${opts.lagInterval}: expected at least 100ms`);
+  } catch (e) {
+    process.stderr.write(`brook start: ${(e as Error).message}\n`);
     process.exit(2);
   }
   const logger = pino({ level: opts.logLevel, base: { pid: process.pid } });
@@ -61,22 +72,38 @@ export async function startCommand(opts: StartOptions): Promise<void> {
     }
     throw e;
   }
+  // Burrow-style lag status on /metrics, from a monitor on the broker's own listener (src/metrics).
+  let lagStatus: { stop(): Promise<void> } | undefined;
+  if (broker.metrics) {
+    try {
+      const { startHostedLagStatus } = await import("../metrics/hosted.js");
+      const local = opts.host === "0.0.0.0" || opts.host === "::" ? "127.0.0.1" : opts.host;
+      const hosted = await startHostedLagStatus({ bootstrap: `${local}:${broker.port}`, intervalMs });
+      broker.metrics.addRegistry(hosted.registry);
+      lagStatus = hosted;
+    } catch (err) {
+      logger.warn({ err }, "no lag status on /metrics");
+    }
+  }
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
-    broker.close().then(
-      () => {
-        logger.info("stopped cleanly");
-        logger.flush?.();
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, "error while stopping");
-        process.exit(1);
-      },
-    );
+    (lagStatus?.stop() ?? Promise.resolve())
+      .catch(() => {})
+      .then(() => broker.close())
+      .then(
+        () => {
+          logger.info("stopped cleanly");
+          logger.flush?.();
+          process.exit(0);
+        },
+        (err: unknown) => {
+          logger.error({ err }, "error while stopping");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));

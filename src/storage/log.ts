@@ -208,6 +208,8 @@ export class PartitionLog {
   readonly stats = { syncs: 0, durableAppends: 0, writes: 0, appends: 0, duplicates: 0 };
   /** Set by the manager: persists the log start offset (DeleteRecords must survive a crash). */
   onLogStartOffsetChange: ((log: PartitionLog) => Promise<void>) | undefined;
+  /** Set by the manager: told how long each group-commit fsync took, in seconds (metrics). */
+  onSync: ((seconds: number) => void) | undefined;
   lastFlushMs = Date.now();
   recoveryReport: RecoveryReport | undefined;
 
@@ -1007,7 +1009,9 @@ export class PartitionLog {
         const flushed = this.unflushedMessages;
         const dirty = this.segments.filter((s) => s.dirty);
         for (const s of dirty) s.dirty = false;
+        const started = performance.now();
         await Promise.all(dirty.map((s) => s.sync(s.inactive)));
+        this.onSync?.((performance.now() - started) / 1000);
         this.stats.syncs++;
         this.unflushedMessages -= flushed;
         if (upTo > this.recoveryPointOffset) this.recoveryPointOffset = upTo;

@@ -18,6 +18,11 @@ export const REQUEST_BUCKETS = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 ];
 
+/** fsync buckets, seconds: from a page-cache-only tmpfs (tens of µs) to a struggling disk. */
+export const FLUSH_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+];
+
 function groupsOf(broker: Broker): GroupCoordinator | undefined {
   return broker.components.find((c) => c.name === "groups") as GroupCoordinator | undefined;
 }
@@ -145,6 +150,15 @@ export function createBrokerRegistry(broker: Broker): BrokerRegistry {
   constant("kafka_server_replicamanager_partitioncount", "Partitions on this broker.", () =>
     broker.logs ? broker.logs.all().length : 0,
   );
+  // Kafka's LogFlushRateAndTimeMs is a JMX timer (rate and percentiles); a histogram is what
+  // Prometheus can aggregate and take quantiles of across partitions and brokers.
+  const flushes = new Histogram({
+    name: "brook_log_flush_duration_seconds",
+    help: "Duration of each group-commit fsync of a partition log (all partitions).",
+    buckets: FLUSH_BUCKETS,
+    registers,
+  });
+  if (broker.logs) broker.logs.onSync = (seconds) => flushes.observe(seconds);
   new Counter({
     name: "brook_log_flushes_total",
     help: "Group-commit fsyncs of the partition logs open now, summed.",
@@ -264,6 +278,7 @@ export function createBrokerRegistry(broker: Broker): BrokerRegistry {
     registry,
     detach() {
       broker.stats.onRequest = undefined;
+      if (broker.logs) broker.logs.onSync = undefined;
     },
   };
 }

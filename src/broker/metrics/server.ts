@@ -3,6 +3,7 @@
  * to the broker's host. One registry per broker (./registry.ts).
  */
 import { createServer, type Server } from "node:http";
+import type { Registry } from "prom-client";
 import type { Broker } from "../broker.js";
 import { createBrokerRegistry } from "./registry.js";
 
@@ -23,6 +24,13 @@ export interface MetricsServer {
   readonly url: string;
   /** The metrics text, as a scrape would get it. */
   scrape(): Promise<string>;
+  /**
+   * Serves another registry's metrics after the broker's (its names must not repeat the broker's):
+   * how the host adds metrics of things it runs beside the broker, such as the lag status from a
+   * monitor on the broker's own listener, without the broker knowing them.
+   */
+  addRegistry(registry: Registry): void;
+  removeRegistry(registry: Registry): void;
   close(): Promise<void>;
 }
 
@@ -31,6 +39,11 @@ export async function startMetricsServer(
   opts: { host: string; port: number },
 ): Promise<MetricsServer> {
   const { registry, detach } = createBrokerRegistry(broker);
+  const extras = new Set<Registry>();
+  const scrape = async (): Promise<string> => {
+    const texts = await Promise.all([registry, ...extras].map((r) => r.metrics()));
+    return texts.map((t) => (t.endsWith("\n") || t === "" ? t : `${t}\n`)).join("");
+  };
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -38,7 +51,7 @@ export async function startMetricsServer(
       return;
     }
     if (path === "/metrics") {
-      registry.metrics().then(
+      scrape().then(
         (text) => {
           res.writeHead(200, { "content-type": registry.contentType });
           res.end(req.method === "HEAD" ? undefined : text);
@@ -78,7 +91,9 @@ export async function startMetricsServer(
     host: opts.host,
     port,
     url: `http://${urlHost}:${port}/metrics`,
-    scrape: () => registry.metrics(),
+    scrape,
+    addRegistry: (r) => extras.add(r),
+    removeRegistry: (r) => extras.delete(r),
     close() {
       closing ??= new Promise<void>((resolve) => {
         detach();
