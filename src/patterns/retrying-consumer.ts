@@ -12,7 +12,7 @@
  */
 import type { BrookConsumerConfig, Consumer } from "../client/consumer/types.js";
 import type { Kafka } from "../client/kafka.js";
-import type { Producer, TopicMessages } from "../client/producer/types.js";
+import type { Producer, TopicMessages, Transaction } from "../client/producer/types.js";
 import type { EachBatchPayload, EachMessagePayload, KafkaMessage } from "../client/types.js";
 import {
   type BackoffOptions,
@@ -192,60 +192,64 @@ export function retryingConsumer(options: RetryingConsumerOptions): RetryingCons
   async function eachBatch({ batch, resolveOffset, heartbeat, pause, isRunning, isStale }: EachBatchPayload) {
     const { topic: from, partition } = batch;
     const isRetryTopic = from !== topic;
-    const forwards: Array<TopicMessages & { deadLetter: boolean }> = [];
+    // Transactional: opened at the batch's first forward, so forwards go out as they happen and
+    // the offset commit at the end makes them visible (read_committed) all at once, or never.
+    let transaction: Transaction | undefined;
     const events: ForwardEvent[] = [];
     let last: KafkaMessage | undefined;
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale()) break;
-      let attempt = 1;
-      if (isRetryTopic) {
-        const due = headerNumber(message.headers, RetryHeaders.backoffTimestamp) ?? 0;
-        const wait = due - Date.now();
-        if (wait > 0) {
-          holdUntilDue(from, partition, pause, wait);
-          break;
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) break;
+        let attempt = 1;
+        if (isRetryTopic) {
+          const due = headerNumber(message.headers, RetryHeaders.backoffTimestamp) ?? 0;
+          const wait = due - Date.now();
+          if (wait > 0) {
+            holdUntilDue(from, partition, pause, wait);
+            break;
+          }
+          attempt =
+            headerNumber(message.headers, RetryHeaders.attempts) ?? plan.retryTopics.indexOf(from) + 2;
         }
-        attempt = headerNumber(message.headers, RetryHeaders.attempts) ?? plan.retryTopics.indexOf(from) + 2;
-      }
-      try {
-        await handler({ topic: from, partition, message, heartbeat, pause, attempt, originalTopic: topic });
-      } catch (error) {
-        const forward = forwardOf(from, partition, message, attempt, error);
-        const event: ForwardEvent = {
-          from: { topic: from, partition, offset: message.offset },
-          to: forward.topic,
-          attempt,
-          error,
-          deadLetter: forward.deadLetter,
-        };
-        if (transactional) {
-          forwards.push(forward);
-          events.push(event);
-        } else {
-          // Acknowledged before the offset is resolved, so a crash can duplicate but never lose it.
-          await producer!.send({ topic: forward.topic, messages: forward.messages });
-          options.onForward?.(event);
+        try {
+          await handler({ topic: from, partition, message, heartbeat, pause, attempt, originalTopic: topic });
+        } catch (error) {
+          const forward = forwardOf(from, partition, message, attempt, error);
+          const event: ForwardEvent = {
+            from: { topic: from, partition, offset: message.offset },
+            to: forward.topic,
+            attempt,
+            error,
+            deadLetter: forward.deadLetter,
+          };
+          if (transactional) {
+            transaction ??= await producer!.transaction();
+            await transaction.send({ topic: forward.topic, messages: forward.messages });
+            events.push(event);
+          } else {
+            // Acknowledged before the offset is resolved, so a crash can duplicate but never lose it.
+            await producer!.send({ topic: forward.topic, messages: forward.messages });
+            options.onForward?.(event);
+          }
         }
+        last = message;
+        if (!transactional) resolveOffset(message.offset);
+        await heartbeat();
       }
-      last = message;
-      if (!transactional) resolveOffset(message.offset);
-      await heartbeat();
-    }
-    if (transactional && last) {
-      const transaction = await producer!.transaction();
-      try {
-        for (const f of forwards) await transaction.send({ topic: f.topic, messages: f.messages });
+      if (transactional && last) {
+        transaction ??= await producer!.transaction();
         await transaction.sendOffsets({
           consumer: consumer!,
           topics: [{ topic: from, partitions: [{ partition, offset: String(BigInt(last.offset) + 1n) }] }],
         });
         await transaction.commit();
-      } catch (e) {
-        await transaction.abort().catch(() => {});
-        throw e;
+        transaction = undefined;
+        resolveOffset(last.offset);
+        for (const event of events) options.onForward?.(event);
       }
-      resolveOffset(last.offset);
-      for (const event of events) options.onForward?.(event);
+    } finally {
+      // A handler or send that threw mid-batch: nothing of this batch becomes visible.
+      if (transaction?.isActive()) await transaction.abort().catch(() => {});
     }
   }
 

@@ -37,14 +37,20 @@ export interface ReadRecord {
 }
 
 /**
- * Every record of `topic` up to its end offsets now, read_committed, through a fresh group.
+ * Every record of `topic` up to its end offsets now (read_committed unless asked), through a fresh group.
  */
-export async function readAll(kafka: Kafka, admin: Admin, topic: string, ms = 20_000): Promise<ReadRecord[]> {
+export async function readAll(
+  kafka: Kafka,
+  admin: Admin,
+  topic: string,
+  ms = 20_000,
+  readUncommitted = false,
+): Promise<ReadRecord[]> {
   const ends = await admin.fetchTopicOffsets(topic);
   const wanted = ends.filter((p) => BigInt(p.high) > BigInt(p.low));
   const out: ReadRecord[] = [];
   if (wanted.length === 0) return out;
-  const consumer = kafka.consumer({ groupId: unique("reader"), maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({ groupId: unique("reader"), maxWaitTimeInMs: 100, readUncommitted });
   const reached = new Set<number>();
   try {
     await consumer.connect();
