@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { registerCluster } from "./commands/cluster.js";
 import { registerCompletion } from "./commands/completion.js";
+import { registerConsole } from "./commands/console.js";
 import { registerConsume } from "./commands/consume.js";
 import { registerGroup } from "./commands/group.js";
 import { registerMetrics } from "./commands/metrics.js";
@@ -86,6 +87,8 @@ export function buildProgram(): Command {
     )
     .option("--no-metrics", "serve no metrics endpoint")
     .option("--lag-interval <duration>", "how often the lag status on /metrics samples the groups", "10s")
+    .option("--console-port <port>", "web console on 127.0.0.1 (0 = any free port)", port, 8080)
+    .option("--no-console", "serve no web console")
     // Loaded on use: the client commands need none of the broker.
     .action(async (opts) => (await import("./start.js")).startCommand(opts));
 
@@ -95,6 +98,7 @@ export function buildProgram(): Command {
   registerGroup(program);
   registerCluster(program);
   registerMetrics(program);
+  registerConsole(program, port);
   registerProfile(program);
   registerCompletion(program);
   return program;

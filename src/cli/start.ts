@@ -19,6 +19,9 @@ export interface StartOptions {
   metrics: boolean;
   /** --lag-interval: how often the lag status (on /metrics) samples the groups, e.g. "10s". */
   lagInterval?: string;
+  /** --console-port (default 8080); `console` is false with --no-console. */
+  consolePort?: number;
+  console?: boolean;
 }
 
 const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
@@ -85,12 +88,30 @@ export async function startCommand(opts: StartOptions): Promise<void> {
       logger.warn({ err }, "no lag status on /metrics");
     }
   }
+  // The web console (src/console), a client of the broker's own listener like any other.
+  let webConsole: { url: string; close(): Promise<void> } | undefined;
+  if (opts.console !== false) {
+    const { startConsole, ConsoleStartError } = await import("../console/server.js");
+    const local = opts.host === "0.0.0.0" || opts.host === "::" ? "127.0.0.1" : opts.host;
+    try {
+      webConsole = await startConsole({
+        brokers: [`${local.includes(":") ? `[${local}]` : local}:${broker.port}`],
+        port: opts.consolePort ?? 8080,
+      });
+    } catch (e) {
+      await lagStatus?.stop().catch(() => {});
+      await broker.close().catch(() => {});
+      const hint = e instanceof ConsoleStartError ? " (choose one with --console-port, or --no-console)" : "";
+      process.stderr.write(`brook start: ${(e as Error).message}${hint}\n`);
+      process.exit(1);
+    }
+  }
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
-    (lagStatus?.stop() ?? Promise.resolve())
+    Promise.all([lagStatus?.stop(), webConsole?.close()])
       .catch(() => {})
       .then(() => broker.close())
       .then(
@@ -111,6 +132,6 @@ export async function startCommand(opts: StartOptions): Promise<void> {
   const advertised = broker.advertisedHost();
   // One line tests and scripts wait for; keep its wording stable.
   process.stdout.write(
-    `brook ${broker.clusterId}: listening on ${opts.host}:${broker.port} (advertised as ${advertised}:${broker.port}), data in ${broker.dataDir}${broker.metrics ? `, metrics on ${broker.metrics.url}` : ""}\n`,
+    `brook ${broker.clusterId}: listening on ${opts.host}:${broker.port} (advertised as ${advertised}:${broker.port}), data in ${broker.dataDir}${broker.metrics ? `, metrics on ${broker.metrics.url}` : ""}${webConsole ? `, console on ${webConsole.url}` : ""}\n`,
   );
 }

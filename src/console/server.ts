@@ -95,6 +95,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
   if (!isLoopback(host) && !opts.auth) {
     throw new ConsoleStartError(
       `console: refusing to listen on ${host} without a login: anyone who can reach it could change the cluster; give --console-user and --console-password (or BROOK_CONSOLE_USER and BROOK_CONSOLE_PASSWORD), or listen on 127.0.0.1`,
+      "NO_LOGIN",
     );
   }
   const config: KafkaConfig = opts.kafka ?? {

@@ -21,11 +21,19 @@ export function spawnBroker(
   const metrics = args.some((a) => a.startsWith("--metrics-port") || a === "--no-metrics")
     ? []
     : ["--no-metrics"];
-  const proc = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "start", ...metrics, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, BROOK_LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  // Nor a web console (default port 8080).
+  const noConsole = args.some((a) => a.startsWith("--console-port") || a === "--no-console")
+    ? []
+    : ["--no-console"];
+  const proc = spawn(
+    process.execPath,
+    ["--import", "tsx", "src/cli/main.ts", "start", ...metrics, ...noConsole, ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, BROOK_LOG_LEVEL: "warn", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   // A broker must not outlive the test process that started it.
   const killOnExit = () => proc.kill("SIGKILL");

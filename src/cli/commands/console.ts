@@ -40,6 +40,9 @@ Examples:
             ...(auth ? { auth } : {}),
           });
         } catch (e) {
+          if (e instanceof ConsoleStartError && e.code === "NO_LOGIN") {
+            throw new UsageError(e.message.replace(/^console: /, ""));
+          }
           if (e instanceof ConsoleStartError) {
             const taken = e.code === "EADDRINUSE";
             throw new CliError(
