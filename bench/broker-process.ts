@@ -33,6 +33,9 @@ export function startBrokerProcess(
       // Metrics on, as `brook start` runs by default, on any free port (suites may overlap).
       "--metrics-port",
       "0",
+      // The web console too, as `brook start` runs by default.
+      "--console-port",
+      "0",
       ...sets,
     ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
