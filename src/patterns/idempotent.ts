@@ -159,7 +159,8 @@ export function postgresStore<C extends PgClientLike = PgClientLike>(options: {
 
 /** What redisStore needs of an `ioredis` client. */
 export interface RedisLike {
-  set(key: string, value: string, ...args: Array<string | number>): Promise<unknown>;
+  set(key: string, value: string, secondsToken: "EX", seconds: number, nx: "NX"): Promise<unknown>;
+  set(key: string, value: string, secondsToken: "EX", seconds: number): Promise<unknown>;
   get(key: string): Promise<string | null>;
   del(key: string): Promise<number>;
 }
