@@ -51,7 +51,7 @@ describe("brook start's console", () => {
       assert.equal(home.status, 503);
       assert.match(await home.text(), /npm run build/);
     }
-    const cluster = await (await fetch(new URL("/api/cluster", consoleUrl))).json();
+    const cluster = (await (await fetch(new URL("/api/cluster", consoleUrl))).json()) as any;
     assert.equal(cluster.clusterId, m[1]);
     assert.equal(cluster.brokers[0].port, broker.port);
   });
@@ -106,7 +106,7 @@ describe("brook console", () => {
       assert.match(line, /^console on http:\/\/127\.0\.0\.1:\d+\/$/);
       const url = line.slice("console on ".length);
       assert.deepEqual(await (await fetch(new URL("/api/health", url))).json(), { status: "UP", brokers: 1 });
-      const info = await (await fetch(new URL("/api/info", url))).json();
+      const info = (await (await fetch(new URL("/api/info", url))).json()) as any;
       assert.equal(info.brokers, `127.0.0.1:${broker.port}`);
       const exited = new Promise<number | null>((r) => proc.proc.once("exit", (code) => r(code)));
       proc.signal("SIGINT");
