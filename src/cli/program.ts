@@ -7,6 +7,7 @@ import { registerCluster } from "./commands/cluster.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerConsole } from "./commands/console.js";
 import { registerConsume } from "./commands/consume.js";
+import { registerDlq } from "./commands/dlq.js";
 import { registerGroup } from "./commands/group.js";
 import { registerMetrics } from "./commands/metrics.js";
 import { registerProduce } from "./commands/produce.js";
@@ -97,6 +98,7 @@ export function buildProgram(): Command {
   registerConsume(program);
   registerGroup(program);
   registerCluster(program);
+  registerDlq(program);
   registerMetrics(program);
   registerConsole(program, port);
   registerProfile(program);

@@ -47,8 +47,11 @@ export interface RedriveResult {
   redriven: number;
   /** Passed over by the filter. */
   filtered: number;
-  /** Without an original-topic header and no toTopic given: left where they are. */
-  noOriginalTopic: number;
+  /**
+   * Partitions where the run stopped at a record without a `kafka_dlt-original-topic` header (no
+   * toTopic given): that record and those after it stay for a run with toTopic.
+   */
+  stoppedPartitions: number[];
   /** Records in the DLT beyond what this run handled (the limit was reached, or a timeout). */
   remaining: number;
   dryRun: boolean;
@@ -72,7 +75,7 @@ export async function redrive(options: RedriveOptions): Promise<RedriveResult> {
     byTopic: {},
     redriven: 0,
     filtered: 0,
-    noOriginalTopic: 0,
+    stoppedPartitions: [],
     remaining: 0,
     dryRun,
     complete: true,
@@ -134,8 +137,9 @@ export async function redrive(options: RedriveOptions): Promise<RedriveResult> {
     let failure: Error | undefined;
     let limitReached = false;
 
-    const eachBatch = async ({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload) => {
+    const eachBatch = async ({ batch, resolveOffset, isRunning, isStale, pause }: EachBatchPayload) => {
       const { partition } = batch;
+      if (result.stoppedPartitions.includes(partition)) return;
       const stop = end.get(partition) ?? 0n;
       const sends = new Map<string, TopicMessages>();
       const counts = new Map<string, number>();
@@ -152,8 +156,12 @@ export async function redrive(options: RedriveOptions): Promise<RedriveResult> {
         };
         const to = toTopic ?? originalTopic;
         if (to === undefined) {
-          result.noOriginalTopic++;
-        } else if (filter && !filter(record)) {
+          // Not skipped: progress would move past it. The partition waits for a run with toTopic.
+          result.stoppedPartitions.push(partition);
+          pause();
+          break;
+        }
+        if (filter && !filter(record)) {
           result.filtered++;
         } else {
           if (result.redriven + taken >= limit) {
@@ -180,7 +188,12 @@ export async function redrive(options: RedriveOptions): Promise<RedriveResult> {
       }
       if (sends.size > 0 && producer) {
         for (const t of sends.keys()) {
-          if ((await partitionsOf(t)) === 0) throw new RedriveError(`redrive: topic "${t}" does not exist`);
+          if ((await partitionsOf(t)) === 0) {
+            // Not a reason to retry the batch: end the run, with nothing of this batch committed.
+            failure ??= new RedriveError(`redrive: topic "${t}" (a record's original topic) does not exist`);
+            finished();
+            return;
+          }
         }
         await producer.sendBatch({ topicMessages: [...sends.values()] });
       }
@@ -218,6 +231,7 @@ export async function redrive(options: RedriveOptions): Promise<RedriveResult> {
                 .map((l) => l.partition),
             );
             for (const [p, e] of end) if (e <= start.get(p)!) reached.add(p);
+            for (const p of result.stoppedPartitions) reached.add(p);
             if (reached.size === end.size) finished();
           })
           .catch(() => {});
