@@ -179,7 +179,7 @@ export function createBrokerRegistry(broker: Broker): BrokerRegistry {
     labelNames: ["topic"],
     registers,
     collect() {
-      for (const g of [size, start, end, segments, current, oldest]) g.reset();
+      for (const g of [size, start, end, segments, current, oldest, ...replication]) g.reset();
       this.reset();
       if (!broker.logs) return;
       for (const t of broker.topics()) this.set({ topic: t.name }, t.partitions);
@@ -191,6 +191,12 @@ export function createBrokerRegistry(broker: Broker): BrokerRegistry {
         segments.set(labels, log.segments.length);
         current.set(labels, Number(log.highWatermark));
         oldest.set(labels, Number(log.logStartOffset));
+        // One replica, this broker: leader, preferred, in sync.
+        leader.set(labels, broker.nodeId);
+        replicas.set(labels, 1);
+        inSync.set(labels, 1);
+        preferred.set(labels, 1);
+        underReplicated.set(labels, 0);
       }
     },
   });
@@ -208,6 +214,34 @@ export function createBrokerRegistry(broker: Broker): BrokerRegistry {
     "kafka_topic_partition_oldest_offset",
     "A partition's log start offset (kafka_exporter).",
   );
+  const leader = partitionGauge("kafka_topic_partition_leader", "A partition's leader (kafka_exporter).");
+  const replicas = partitionGauge(
+    "kafka_topic_partition_replicas",
+    "A partition's replicas (kafka_exporter).",
+  );
+  const inSync = partitionGauge(
+    "kafka_topic_partition_in_sync_replica",
+    "A partition's in-sync replicas (kafka_exporter).",
+  );
+  const preferred = partitionGauge(
+    "kafka_topic_partition_leader_is_preferred",
+    "1 when the partition's leader is its preferred replica (kafka_exporter).",
+  );
+  const underReplicated = partitionGauge(
+    "kafka_topic_partition_under_replicated_partition",
+    "1 when the partition is under-replicated (kafka_exporter).",
+  );
+  const replication = [leader, replicas, inSync, preferred, underReplicated];
+  new Gauge({
+    name: "kafka_broker_info",
+    help: "The broker: 1 with its id and advertised address (kafka_exporter).",
+    labelNames: ["id", "address"],
+    registers,
+    collect() {
+      this.reset();
+      this.set({ id: String(broker.nodeId), address: `${broker.advertisedHost()}:${broker.port}` }, 1);
+    },
+  });
 
   // ---- groups: counts by state, and kafka_exporter's consumer group metrics
   new Gauge({
@@ -217,7 +251,7 @@ export function createBrokerRegistry(broker: Broker): BrokerRegistry {
     registers,
     // Registered first of the group metrics, it fills them all at scrape time.
     collect() {
-      for (const g of [this, members, committed, lag, lagSum]) g.reset();
+      for (const g of [this, members, committed, lag, lagSum, committedSum]) g.reset();
       const coordinator = groupsOf(broker);
       if (!coordinator) return;
       for (const s of CLASSIC_STATES) this.set({ state: s, type: "classic" }, 0);
@@ -233,6 +267,7 @@ export function createBrokerRegistry(broker: Broker): BrokerRegistry {
         if (!coordinator.groups.has(groupId)) members.set({ consumergroup: groupId }, 0);
         for (const [topic, parts] of topics) {
           let sum = 0;
+          let offsets = 0;
           for (const [partition, entry] of parts) {
             const log = broker.partitionLog(topic, partition);
             if (!log) continue;
@@ -242,8 +277,10 @@ export function createBrokerRegistry(broker: Broker): BrokerRegistry {
             committed.set(labels, offset);
             lag.set(labels, behind);
             sum += behind;
+            offsets += offset;
           }
           lagSum.set({ consumergroup: groupId, topic }, sum);
+          committedSum.set({ consumergroup: groupId, topic }, offsets);
         }
       }
     },
@@ -265,6 +302,12 @@ export function createBrokerRegistry(broker: Broker): BrokerRegistry {
     name: "kafka_consumergroup_lag",
     help: "High watermark minus the group's committed offset (kafka_exporter).",
     labelNames: groupLabels,
+    registers,
+  });
+  const committedSum = new Gauge({
+    name: "kafka_consumergroup_current_offset_sum",
+    help: "A group's committed offsets summed over a topic's partitions (kafka_exporter).",
+    labelNames: ["consumergroup", "topic"],
     registers,
   });
   const lagSum = new Gauge({
