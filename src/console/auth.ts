@@ -3,7 +3,9 @@
  * needs them; a console on a non-loopback address must have them (startConsole refuses otherwise).
  * CSRF: a POST must be JSON and carry `x-brook-console: 1` — a header a cross-site form cannot set
  * and a cross-site fetch cannot send without a CORS preflight the server never grants — and an
- * Origin, when present, must be the console's own host.
+ * Origin, when present, must be the console's own host. Without a login (loopback only), the Host
+ * header must name this machine too: a page whose DNS name was rebound to 127.0.0.1 is then still
+ * refused, although its requests look same-origin to the browser.
  */
 import { timingSafeEqual } from "node:crypto";
 import { isIP } from "node:net";
@@ -75,5 +77,18 @@ export function checkCsrf(request: FastifyRequest): void {
     ) {
       throw new HttpError(403, "CSRF", `a change from another origin (${origin}) is refused`);
     }
+  }
+}
+
+/** Throws 403 unless the Host header names a loopback address (the DNS-rebinding guard). */
+export function checkLoopbackHost(request: FastifyRequest): void {
+  const host = String(request.headers.host ?? "");
+  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.replace(/:\d+$/, "");
+  if (!isLoopback(name)) {
+    throw new HttpError(
+      403,
+      "CSRF",
+      `this console answers only requests for this machine (127.0.0.1 or localhost), not for ${host || "no Host"}`,
+    );
   }
 }

@@ -16,7 +16,7 @@ import { registerClusterRoutes } from "./api/cluster.js";
 import { registerGroupRoutes } from "./api/groups.js";
 import { registerMessageRoutes } from "./api/messages.js";
 import { registerTopicRoutes } from "./api/topics.js";
-import { type ConsoleCredentials, checkBasicAuth, checkCsrf, isLoopback } from "./auth.js";
+import { type ConsoleCredentials, checkBasicAuth, checkCsrf, checkLoopbackHost, isLoopback } from "./auth.js";
 import { type ConsoleContext, clusterFor, type LagView } from "./context.js";
 import { badRequest, errorHandler, HttpError, sendError } from "./errors.js";
 import { ClusterSampler } from "./sampler.js";
@@ -211,6 +211,9 @@ function buildApp(
         reply.header("www-authenticate", 'Basic realm="Brook console", charset="UTF-8"');
         throw e;
       }
+    } else {
+      // Without a login the console only listens on loopback (startConsole refuses otherwise).
+      checkLoopbackHost(request);
     }
     const path = request.url.split("?")[0]!;
     if (path.startsWith("/api/")) reply.header("cache-control", "no-store");

@@ -271,6 +271,29 @@ describe("console API on Brook", () => {
     assert.equal((await api.get("/api/topics/nope/tail")).status, 404);
   });
 
+  it("closes each browse's and tail's connections to the cluster when its request ends", async () => {
+    const count = () => broker.broker.connectionCount();
+    await api.get("/api/topics/orders/messages?from=beginning"); // everything the console keeps is open
+    const baseline = await eventually(async () => {
+      const before = count();
+      await new Promise((r) => setTimeout(r, 300));
+      return count() === before ? before : undefined;
+    });
+    for (let i = 0; i < 10; i++)
+      assert.equal((await api.get(`/api/topics/orders/messages?from=end&value=${i}`)).status, 200);
+    const tails = await Promise.all(
+      [1, 2, 3].map(() => openSse(new URL("/api/topics/orders/tail", server.url).href)),
+    );
+    await Promise.all(tails.map((t) => t.next((e) => e.event === "ready")));
+    assert.ok(count() >= baseline + 3, `${count()} connections with 3 tails open, ${baseline} before`);
+    for (const t of tails) t.close();
+    await eventually(
+      async () => (count() <= baseline ? true : undefined),
+      10_000,
+      `back to ${baseline} connections (now ${count()})`,
+    );
+  });
+
   it("purges records (DeleteRecords) before the end or an offset", async () => {
     const some = await api.post("/api/topics/orders/purge", { partitions: [0], before: 2 });
     assert.equal(some.status, 200);

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createServer, type Server, Socket } from "node:net";
+import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { isLoopback } from "../../src/console/auth.js";
 import { ConsoleStartError, startConsole } from "../../src/console/server.js";
@@ -119,6 +120,40 @@ describe("console security", () => {
       assert.equal((await apiClient(`http://127.0.0.1:${open.port}/`).get("/api/health")).status, 401);
     } finally {
       await open.close();
+    }
+  });
+
+  it("answers only requests for this machine without a login (DNS rebinding)", async () => {
+    const server = await startConsole({ brokers: [broker.bootstrap], port: 0 });
+    try {
+      const get = (host: string) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = request(
+            { host: "127.0.0.1", port: server.port, path: "/api/cluster", headers: { host } },
+            (res) => {
+              let body = "";
+              res.on("data", (d) => (body += d));
+              res.on("end", () => resolve({ status: res.statusCode!, body }));
+            },
+          );
+          req.on("error", reject);
+          req.end();
+        });
+      for (const host of [
+        `127.0.0.1:${server.port}`,
+        `localhost:${server.port}`,
+        `[::1]:${server.port}`,
+        "localhost",
+      ]) {
+        assert.equal((await get(host)).status, 200, host);
+      }
+      for (const host of [`evil.example:${server.port}`, "evil.example", "10.0.0.1:80"]) {
+        const r = await get(host);
+        assert.equal(r.status, 403, host);
+        assert.equal(JSON.parse(r.body).code, "CSRF");
+      }
+    } finally {
+      await server.close();
     }
   });
 

@@ -1,4 +1,9 @@
-/** GET /api/cluster, /api/brokers/:id/configs, /api/health, /api/info. */
+/**
+ * GET /api/cluster, /api/brokers/:id/configs, /api/health, /api/info.
+ *
+ * Additions to the API contract (compatible; docs/console.md): an unknown broker id is 404
+ * `BROKER_NOT_AVAILABLE`; a Kafka authorization failure anywhere is 403 with its Kafka error name.
+ */
 import type { FastifyInstance } from "fastify";
 import { ConfigResourceTypes } from "../../client/enums.js";
 import type { ConsoleContext } from "../context.js";

@@ -1,4 +1,11 @@
-/** Consumer groups: list, describe with lag, lag history, offset reset (as `brook group seek`), delete. */
+/**
+ * Consumer groups: list, describe with lag, lag history, offset reset (as `brook group seek`), delete.
+ *
+ * Additions to the API contract (compatible; docs/console.md): reset answers 400
+ * `NO_COMMITTED_OFFSET` for shift-by on a partition the group never committed (as Kafka's tool) and
+ * 404 for an unknown topic; `coordinator` is null for classic groups; a list entry's `totalLag` is
+ * null when the group's offsets could not be read.
+ */
 import type { FastifyInstance } from "fastify";
 import {
   applyOffsetReset,

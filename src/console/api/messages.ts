@@ -3,6 +3,10 @@
  * same partition reader `brook consume` uses without a group (src/client/consumer/partition-reader):
  * no group joins, nothing is committed. Each browse or tail has its own connections, closed when its
  * HTTP request ends.
+ *
+ * Additions to the API contract (compatible; docs/console.md): the tail first sends
+ * `event: ready` with `{ partitions: [{ partition, offset }] }` (where it starts), and
+ * `event: error` with `{ error, code }` before it ends on a cluster failure; `from` defaults to `end`.
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { PartitionWatermarks } from "../../client/admin/types.js";

@@ -1,4 +1,9 @@
-/** Topics: list, create, describe, configs, partitions, purge (DeleteRecords), delete. */
+/**
+ * Topics: list, create, describe, configs, partitions, purge (DeleteRecords), delete.
+ *
+ * Additions to the API contract (compatible; docs/console.md): `sizeBytes` is null when the cluster
+ * does not report log directories.
+ */
 import type { FastifyInstance } from "fastify";
 import type { Admin, BrokerLogDirs, PartitionWatermarks } from "../../client/admin/types.js";
 import { ConfigResourceTypes } from "../../client/enums.js";
