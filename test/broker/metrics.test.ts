@@ -12,6 +12,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { Gauge, Registry } from "prom-client";
 import { type Consumer, Kafka, logLevel } from "../../src/client/index.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
 
@@ -201,6 +202,30 @@ describe("broker metrics endpoint", () => {
         }),
       1,
     );
+  });
+
+  it("times every group-commit fsync in brook_log_flush_duration_seconds", async () => {
+    const s = await scrape();
+    const count = one(s, "brook_log_flush_duration_seconds_count");
+    // The producer's acks=all sends and the group's commits each waited for an fsync.
+    assert.ok(count >= 5, `fsyncs timed: ${count}`);
+    assert.equal(count, one(s, "brook_log_flushes_total"), "every fsync counted is timed");
+    assert.equal(one(s, "brook_log_flush_duration_seconds_bucket", { le: "+Inf" }), count);
+    const sum = one(s, "brook_log_flush_duration_seconds_sum");
+    assert.ok(sum > 0 && sum < count * 5, `fsync time ${sum} s`);
+  });
+
+  it("serves registries its host adds after the broker's own metrics", async () => {
+    const extra = new Registry();
+    new Gauge({ name: "hosted_thing", help: "A metric of something the host runs.", registers: [extra] }).set(
+      7,
+    );
+    tb.broker.metrics!.addRegistry(extra);
+    const s = await scrape();
+    assert.equal(one(s, "hosted_thing"), 7);
+    assert.equal(one(s, "kafka_brokers"), 1);
+    tb.broker.metrics!.removeRegistry(extra);
+    assert.equal(pick(await scrape(), "hosted_thing").length, 0);
   });
 
   it("answers /health and 404 elsewhere", async () => {
