@@ -530,6 +530,45 @@ describe("console API on Brook", () => {
     assert.equal(bad.status, 400);
   });
 
+  it("bounds a browse at 10 000 records scanned and says it stopped there", async () => {
+    assert.equal((await api.post("/api/topics", { name: "bulk", partitions: 1 })).status, 201);
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let batch = 0; batch < 12; batch++) {
+      await producer.send({
+        topic: "bulk",
+        messages: Array.from({ length: 1000 }, (_, i) => ({ value: `record ${batch * 1000 + i}` })),
+      });
+    }
+    await producer.disconnect();
+    const started = performance.now();
+    const miss = await api.get("/api/topics/bulk/messages?from=beginning&value=no-such-text");
+    const ms = performance.now() - started;
+    assert.equal(miss.status, 200);
+    assert.deepEqual(miss.body.messages, []);
+    assert.equal(miss.body.truncated, true);
+    // At most the cap (or less, if the 2 s ran out first on a slow machine).
+    assert.ok(miss.body.scanned <= 10_000 && miss.body.scanned > 0, String(miss.body.scanned));
+    assert.ok(ms < 10_000, `${ms} ms`);
+    // Backwards from the end: the newest matches, found past the first window.
+    const back = await api.get("/api/topics/bulk/messages?from=end&limit=2&value=record 1199");
+    assert.deepEqual(
+      back.body.messages.map((m: { offset: number }) => m.offset),
+      [11_998, 11_999],
+    );
+    const far = await api.get("/api/topics/bulk/messages?from=end&limit=1&value=record 10500");
+    assert.deepEqual(
+      far.body.messages.map((m: { offset: number }) => m.offset),
+      [10_500],
+    );
+    const found = await api.get("/api/topics/bulk/messages?from=beginning&limit=3&value=record 50");
+    assert.equal(found.body.truncated, false);
+    assert.deepEqual(
+      found.body.messages.map((m: { offset: number }) => m.offset),
+      [50, 500, 501],
+    );
+  });
+
   it("serves the UI's index.html for any non-API path, and 503 when the UI is not built", async () => {
     const dir = mkdtempSync(join(tmpdir(), "brook-console-ui-"));
     writeFileSync(join(dir, "index.html"), "<!doctype html><title>Brook</title>");
