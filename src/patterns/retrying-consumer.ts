@@ -239,7 +239,9 @@ export function retryingConsumer(options: RetryingConsumerOptions): RetryingCons
       if (transactional && last) {
         transaction ??= await producer!.transaction();
         await transaction.sendOffsets({
+          // Brook's client sends the consumer's group metadata (KIP-447); KafkaJS's takes the group id.
           consumer: consumer!,
+          consumerGroupId: groupId,
           topics: [{ topic: from, partitions: [{ partition, offset: String(BigInt(last.offset) + 1n) }] }],
         });
         await transaction.commit();
