@@ -385,7 +385,11 @@ export class LagMonitor {
     listings: GroupListing[],
   ): Promise<Map<string, { members: number; state: string }>> {
     const out = new Map<string, { members: number; state: string }>();
-    const classic = listings.filter((g) => g.groupType !== "consumer").map((g) => g.groupId);
+    // Share and streams groups (Kafka 4.x) are neither: DescribeGroups would fail them, so they are
+    // left with the listing's state and no member count.
+    const classic = listings
+      .filter((g) => g.groupType === null || g.groupType === "classic")
+      .map((g) => g.groupId);
     const consumer = listings.filter((g) => g.groupType === "consumer").map((g) => g.groupId);
     if (classic.length > 0) {
       try {
