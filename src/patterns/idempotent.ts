@@ -122,7 +122,8 @@ export function postgresStore<C extends PgClientLike = PgClientLike>(options: {
     },
     async once(id, work) {
       const client = await pool.connect();
-      let broken: Error | undefined;
+      let handlerError: unknown;
+      let healthy = true;
       try {
         await client.query("BEGIN");
         // Inserted first: a concurrent delivery of the same id waits on the row until this
@@ -137,18 +138,22 @@ export function postgresStore<C extends PgClientLike = PgClientLike>(options: {
         try {
           await work(client);
         } catch (e) {
-          await client.query("ROLLBACK");
+          handlerError = e;
           throw e;
         }
         await client.query("COMMIT");
         return true;
       } catch (e) {
-        // A failed query may leave the connection mid-transaction: do not give it back to the pool.
-        broken = e as Error;
-        await client.query("ROLLBACK").catch(() => {});
+        try {
+          await client.query("ROLLBACK");
+        } catch {
+          // The connection itself failed: it must not go back to the pool.
+          healthy = false;
+        }
+        if (e !== handlerError) healthy = false;
         throw e;
       } finally {
-        client.release(broken ? true : undefined);
+        client.release(healthy ? undefined : true);
       }
     },
   };

@@ -97,6 +97,9 @@ export function retryingConsumer(options: RetryingConsumerOptions): RetryingCons
   const plan = retryPlan(topic, options.attempts ?? 3, options.backoff, options);
   const transactional = options.transactional ?? false;
   const nonRetryable = options.nonRetryable ?? [];
+  if (!Array.isArray(nonRetryable) || nonRetryable.some((n) => typeof n !== "function")) {
+    throw new TypeError("retryingConsumer: nonRetryable must be an array of error classes or predicates");
+  }
   const isNonRetryable = (error: unknown): boolean =>
     nonRetryable.some((n) => (isClass(n) ? error instanceof n : (n as (e: unknown) => boolean)(error)));
 
@@ -180,6 +183,8 @@ export function retryingConsumer(options: RetryingConsumerOptions): RetryingCons
     const key = `${from}\u0000${partition}`;
     const resume = pause();
     clearTimeout(timers.get(key));
+    // setTimeout fires at once past 2^31-1 ms; a due time that far out (a producer's clock) waits in steps.
+    waitMs = Math.min(waitMs, 2 ** 31 - 1);
     timers.set(
       key,
       setTimeout(() => {
