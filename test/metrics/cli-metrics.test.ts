@@ -36,6 +36,21 @@ describe("brook metrics: command-line errors", () => {
     }
   });
 
+  it("brook start --lag-interval with a bad duration is a usage error before anything starts", async () => {
+    const r = await runBrook([
+      "start",
+      "--port",
+      "0",
+      "--data-dir",
+      "/nonexistent/brook",
+      "--lag-interval",
+      "soon",
+    ]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^brook start: --lag-interval soon: expected a duration/);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  });
+
   it("an unreachable cluster is exit 1 with one line naming it", async () => {
     const r = await runBrook(["metrics", "-b", "127.0.0.1:1", "-X", "retries=0", "--port", "0"]);
     assert.equal(r.code, 1, r.stderr);
