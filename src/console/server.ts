@@ -82,8 +82,30 @@ export function packageRoot(): string {
 async function startLagMonitor(admin: ConsoleContext["admin"], intervalMs: number): Promise<LagView | null> {
   const { LagMonitor } = await import("../metrics/lag-monitor.js");
   const monitor = new LagMonitor({ admin, intervalMs });
-  monitor.start();
-  return monitor;
+  // Rounds driven here, each one's failure handled, rather than by monitor.start(): a failed round
+  // (the cluster down) must never become an unhandled rejection, which ends the process.
+  let running = true;
+  let timer: NodeJS.Timeout | undefined;
+  const loop = () => {
+    monitor
+      .sample()
+      .catch(() => {})
+      .finally(() => {
+        if (!running) return;
+        timer = setTimeout(loop, intervalMs);
+        timer.unref();
+      });
+  };
+  loop();
+  return {
+    group: (id) => monitor.group(id),
+    history: (id) => monitor.history(id),
+    async stop() {
+      running = false;
+      clearTimeout(timer);
+      await monitor.stop();
+    },
+  };
 }
 
 export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer> {
@@ -102,6 +124,9 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
     brokers: opts.brokers ?? ["localhost:9092"],
     clientId: "brook-console",
     logLevel: logLevel.NOTHING,
+    // A page waiting on the cluster answers soon, with a 502 saying why, rather than after a minute of retries.
+    connectionTimeout: 3000,
+    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
   };
   const brokers = config.brokers;
   const bootstrap = Array.isArray(brokers) ? brokers.join(",") : "(dynamic)";

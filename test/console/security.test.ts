@@ -173,6 +173,27 @@ describe("console security", () => {
     }
   });
 
+  it("answers 502 with the reason while the cluster is down", async () => {
+    const lone = await startTestBroker();
+    const server = await startConsole({ brokers: [lone.bootstrap], port: 0 });
+    try {
+      const api = apiClient(server.url);
+      assert.equal((await api.get("/api/health")).status, 200);
+      await lone.close();
+      for (const path of ["/api/health", "/api/topics", "/api/cluster", "/api/groups"]) {
+        const started = performance.now();
+        const r = await api.get(path);
+        assert.equal(r.status, 502, `${path}: ${JSON.stringify(r.body)}`);
+        assert.equal(typeof r.body.error, "string");
+        assert.equal(typeof r.body.code, "string");
+        assert.ok(performance.now() - started < 15_000, `${path} took ${performance.now() - started} ms`);
+      }
+    } finally {
+      await server.close();
+      await lone.close();
+    }
+  });
+
   it("knows loopback addresses", () => {
     for (const h of ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "::ffff:127.0.0.1"])
       assert.ok(isLoopback(h), h);
