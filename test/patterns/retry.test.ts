@@ -92,6 +92,47 @@ describe("retry topics and dead-letter topic", () => {
     await admin.deleteTopics({ topics: [topic] });
   });
 
+  it("a record waiting in a retry topic holds up neither the main topic nor the handler", {
+    timeout: 30_000,
+  }, async () => {
+    const topic = unique("non-blocking");
+    await createTopic(admin, topic, 1);
+    const seen: Array<{ value: string; attempt: number; at: number }> = [];
+    const wrapper = retryingConsumer({
+      kafka,
+      groupId: unique("nb"),
+      topic,
+      attempts: 2,
+      backoff: { initialMs: 3000 },
+      fromBeginning: true,
+      consumerConfig: { maxWaitTimeInMs: 100 },
+      handler: async ({ message, attempt }) => {
+        const value = message.value!.toString();
+        seen.push({ value, attempt, at: performance.now() });
+        if (value === "slow" && attempt === 1) throw new TransientError("not yet");
+      },
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      await wrapper.run();
+      await producer.send({ topic, messages: [{ value: "slow" }] });
+      await until(() => seen.length === 1, 10_000, "the first delivery");
+      const failedAt = seen[0]!.at;
+      // The retry partition is paused now; records sent to the main topic go through meanwhile.
+      for (let i = 0; i < 5; i++) await producer.send({ topic, messages: [{ value: `fast-${i}` }] });
+      await until(() => seen.length === 7, 10_000, "the retry");
+      const fast = seen.filter((s) => s.value.startsWith("fast-"));
+      const retry = seen.find((s) => s.value === "slow" && s.attempt === 2)!;
+      assert.equal(fast.length, 5);
+      for (const f of fast) assert.ok(f.at < retry.at, "main-topic records handled while the retry waited");
+      assert.ok(retry.at - failedAt >= 2990, `retried after ${(retry.at - failedAt).toFixed(0)} ms`);
+    } finally {
+      await producer.disconnect();
+      await wrapper.stop();
+    }
+  });
+
   describe("transient and permanent errors, then redrive", () => {
     const topic = unique("orders");
     const groupId = unique("billing");
