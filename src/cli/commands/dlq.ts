@@ -26,7 +26,7 @@ Examples:
     .option("--dry-run", "count what would be sent; send and commit nothing")
     .option("--limit <n>", "send at most n records", intOption("--limit"))
     .option("--group <id>", "the consumer group that keeps the progress (default <dlt-topic>.redrive)")
-    .option("--timeout <duration>", "give up after this long (default 60s)", "60s")
+    .option("--timeout <duration>", "give up after this long, reporting what was done", "60s")
     .option("--format <format>", "output: table, json or yaml", "table")
     .action(
       action(async (dlt: string, opts, cmd: Command) => {
