@@ -86,7 +86,7 @@ export interface GroupDetail {
   type: string;
   state: string;
   protocol: string;
-  coordinator: number;
+  coordinator: number | null;
   members: {
     memberId: string;
     clientId: string;
@@ -96,9 +96,10 @@ export interface GroupDetail {
   offsets: {
     topic: string;
     partition: number;
-    committed: number;
+    /** null: the group has no committed offset for the partition. */
+    committed: number | null;
     logEndOffset: number;
-    lag: number;
+    lag: number | null;
     memberId: string | null;
     clientId: string | null;
   }[];
@@ -114,7 +115,7 @@ export interface LagSample {
 export type ResetTo = "earliest" | "latest" | "offset" | "datetime" | "duration" | "shift-by";
 
 export interface ResetPlan {
-  plan: { topic: string; partition: number; current: number; target: number }[];
+  plan: { topic: string; partition: number; current: number | null; target: number }[];
   executed: boolean;
 }
 

@@ -1,5 +1,5 @@
 /** Small shared pieces: banner, loading/empty states, dialog, tabs, badges, stat cards. */
-import type { ComponentChildren } from "preact";
+import { type ComponentChildren, cloneElement, type VNode } from "preact";
 import { useEffect, useId, useRef } from "preact/hooks";
 import { clearError, useErrorBanner } from "./state.js";
 
@@ -139,21 +139,18 @@ export function Tabs<T extends string>({
   );
 }
 
-/** A labelled form field: the label names the control for screen readers and tests. */
-export function Field({
-  label,
-  children,
-  wide,
-}: {
-  label: string;
-  children: ComponentChildren;
-  wide?: boolean;
-}) {
+/**
+ * A labelled form field. The label points at its one control by id (not by wrapping it), so the
+ * control's accessible name is the label alone, not the label plus a select's option texts.
+ */
+export function Field({ label, children, wide }: { label: string; children: VNode<any>; wide?: boolean }) {
+  const id = useId();
   return (
-    // biome-ignore lint/a11y/noLabelWithoutControl: the control is the child passed in
-    <label class={wide ? "field wide" : "field"}>
-      <span class="field-label">{label}</span>
-      {children}
-    </label>
+    <div class={wide ? "field wide" : "field"}>
+      <label class="field-label" for={id}>
+        {label}
+      </label>
+      {cloneElement(children, { id })}
+    </div>
   );
 }

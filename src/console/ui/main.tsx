@@ -13,12 +13,36 @@ import { TopicsPage } from "./pages/topics.js";
 import { useApi, useHashRoute } from "./state.js";
 import { applyInitialTheme, useTheme } from "./theme.js";
 
-const NAV = [
-  { section: "", label: "Overview", icon: "◉" },
-  { section: "topics", label: "Topics", icon: "≡" },
-  { section: "groups", label: "Consumer groups", icon: "⧉" },
-  { section: "broker", label: "Broker", icon: "⚙" },
+/** 16x16 line icons as SVG paths (no icon font: nothing is fetched at run time). */
+const ICONS = {
+  overview: "M2 9h4v5H2zM6 2h4v12H6zM10 6h4v8h-4z",
+  topics: "M2 3h12M2 8h12M2 13h12M5 1.5v3M9 6.5v3M12 11.5v3",
+  groups:
+    "M5.5 7a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5zM1 14c0-2.5 2-4.5 4.5-4.5S10 11.5 10 14M11 7a2 2 0 1 0 0-4M12 9.5c1.7.4 3 2 3 4",
+  broker: "M2 2.5h12v4H2zM2 9.5h12v4H2zM4.5 4.5h.01M4.5 11.5h.01",
+};
+
+const NAV: { section: string; label: string; icon: keyof typeof ICONS }[] = [
+  { section: "", label: "Overview", icon: "overview" },
+  { section: "topics", label: "Topics", icon: "topics" },
+  { section: "groups", label: "Consumer groups", icon: "groups" },
+  { section: "broker", label: "Broker", icon: "broker" },
 ];
+
+function Icon({ name }: { name: keyof typeof ICONS }) {
+  return (
+    <svg class="nav-icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
+      <path
+        d={ICONS[name]}
+        fill="none"
+        stroke="currentColor"
+        stroke-width="1.5"
+        stroke-linecap="round"
+        stroke-linejoin="round"
+      />
+    </svg>
+  );
+}
 
 function Page({ route }: { route: string[] }) {
   const [section, id, tab] = route;
@@ -63,9 +87,7 @@ function App() {
               class={n.section === section ? "nav-item active" : "nav-item"}
               aria-current={n.section === section ? "page" : undefined}
             >
-              <span class="nav-icon" aria-hidden="true">
-                {n.icon}
-              </span>
+              <Icon name={n.icon} />
               {n.label}
             </a>
           ))}

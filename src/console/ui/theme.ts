@@ -42,6 +42,8 @@ export function useTheme(): [Theme, () => void] {
     } catch {
       // Storage can be disabled; the choice then lasts for this page only.
     }
+    // At once, not after the next render: the page's colours follow the click without a delay.
+    document.documentElement.dataset.theme = next;
     setTheme(next);
   };
   return [theme, toggle];

@@ -47,7 +47,7 @@ export function GroupPage({ groupId }: { groupId: string }) {
               value={<StatusBadge status={g.status} />}
               hint="lag trend over the window"
             />
-            <StatCard label="Coordinator" value={g.coordinator} />
+            <StatCard label="Coordinator" value={g.coordinator ?? "—"} />
           </div>
           <h2>Total lag over time</h2>
           <div class="card">
@@ -108,6 +108,7 @@ function Members({ group }: { group: GroupDetail }) {
 }
 
 function Offsets({ group }: { group: GroupDetail }) {
+  const uncommitted = group.offsets.filter((o) => o.committed === null || o.committed < 0).length;
   return (
     <>
       <h2>Offsets</h2>
@@ -130,9 +131,9 @@ function Offsets({ group }: { group: GroupDetail }) {
                 <a href={href("topics", o.topic)}>{o.topic}</a>
               </td>
               <td class="num">{o.partition}</td>
-              <td class="num">{o.committed < 0 ? "—" : formatNumber(o.committed)}</td>
+              <td class="num">{o.committed === null || o.committed < 0 ? "—" : formatNumber(o.committed)}</td>
               <td class="num">{formatNumber(o.logEndOffset)}</td>
-              <td class={o.lag > 0 ? "num text-warn" : "num"}>{formatNumber(o.lag)}</td>
+              <td class={o.lag !== null && o.lag > 0 ? "num text-warn" : "num"}>{formatNumber(o.lag)}</td>
               <td>{o.clientId ?? <span class="muted">—</span>}</td>
             </tr>
           ))}
@@ -144,7 +145,9 @@ function Offsets({ group }: { group: GroupDetail }) {
               <td class="num" data-testid="total-lag">
                 {formatNumber(group.totalLag)}
               </td>
-              <td />
+              <td class="muted">
+                {uncommitted > 0 && `+ ${uncommitted} partitions with no committed offset`}
+              </td>
             </tr>
           </tfoot>
         )}
@@ -297,10 +300,12 @@ function ResetOffsets({ group, onDone }: { group: GroupDetail; onDone: () => Pro
                   <tr key={`${p.topic}:${p.partition}`}>
                     <td>{p.topic}</td>
                     <td class="num">{p.partition}</td>
-                    <td class="num">{p.current < 0 ? "—" : formatNumber(p.current)}</td>
+                    <td class="num">{p.current === null || p.current < 0 ? "—" : formatNumber(p.current)}</td>
                     <td class="num">{formatNumber(p.target)}</td>
                     <td class="num">
-                      {p.current < 0 ? "—" : `${p.target - p.current > 0 ? "+" : ""}${p.target - p.current}`}
+                      {p.current === null || p.current < 0
+                        ? "—"
+                        : `${p.target - p.current > 0 ? "+" : ""}${p.target - p.current}`}
                     </td>
                   </tr>
                 ))}

@@ -38,6 +38,8 @@ export function MessageBrowser({ topic }: { topic: TopicDetail }) {
   const [stats, setStats] = useState<{ scanned: number; truncated: boolean } | null>(null);
   const [searching, setSearching] = useState(false);
   const [live, setLive] = useState(false);
+  /** The tail has fixed its start offsets (its `ready` event): records produced from now on show. */
+  const [liveReady, setLiveReady] = useState(false);
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
   const searchSeq = useRef(0);
 
@@ -85,8 +87,10 @@ export function MessageBrowser({ topic }: { topic: TopicDetail }) {
 
   // Live tail: Server-Sent Events from the end of the log, with the filters as they were when it started.
   useEffect(() => {
+    setLiveReady(false);
     if (!live) return;
     const source = new EventSource(api.tailUrl(topic.name, filters()));
+    source.addEventListener("ready", () => setLiveReady(true));
     source.addEventListener("message", (e) => {
       let m: Message;
       try {
@@ -100,12 +104,22 @@ export function MessageBrowser({ topic }: { topic: TopicDetail }) {
         return [m, ...list].slice(0, MAX_SHOWN);
       });
     });
-    source.onerror = () => {
+    // Both the server's own `error` event (with its JSON reason) and a lost connection land here.
+    source.addEventListener("error", (e) => {
+      let reason = "lost its connection to the console server";
+      const data = (e as MessageEvent<string>).data;
+      if (typeof data === "string" && data) {
+        try {
+          reason = JSON.parse(data).error ?? data;
+        } catch {
+          reason = data;
+        }
+      }
       // EventSource would retry forever; a visible error and a stopped toggle are clearer.
-      reportError(new Error(`Live tail of ${topic.name} lost its connection to the console server`));
+      reportError(new Error(`Live tail of ${topic.name}: ${reason}`));
       source.close();
       setLive(false);
-    };
+    });
     return () => source.close();
   }, [live, topic.name]);
 
@@ -203,9 +217,9 @@ export function MessageBrowser({ topic }: { topic: TopicDetail }) {
             ? searching
               ? "Searching…"
               : ""
-            : `${formatNumber(shown.length)} records${stats ? `, ${formatNumber(stats.scanned)} scanned` : ""}${
+            : `${formatNumber(shown.length)} ${shown.length === 1 ? "record" : "records"}${stats ? `, ${formatNumber(stats.scanned)} scanned` : ""}${
                 stats?.truncated ? " (scan limit reached: narrow the search)" : ""
-              }${live ? " · live" : ""}`}
+              }${live ? (liveReady ? " · live" : " · connecting…") : ""}`}
         </span>
         <span class="spacer" />
         <button

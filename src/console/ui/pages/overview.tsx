@@ -46,7 +46,7 @@ export function OverviewPage() {
               <tr>
                 <th>Node</th>
                 <th>Host</th>
-                <th>Port</th>
+                <th class="num">Port</th>
                 <th>Rack</th>
                 <th>Role</th>
               </tr>
