@@ -153,12 +153,14 @@ export class LagMonitor {
     this.running = true;
     const loop = () => {
       if (!this.running) return;
-      this.sample().finally(() => {
+      const next = () => {
         if (!this.running) return;
         this.timer = setTimeout(loop, this.intervalMs);
         // The monitor never keeps a process alive by itself.
         this.timer.unref();
-      });
+      };
+      // A failed round is kept in error(); it must not become an unhandled rejection.
+      this.sample().then(next, next);
     };
     loop();
   }

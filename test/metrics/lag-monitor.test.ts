@@ -183,4 +183,36 @@ describe("LagMonitor against Brook", () => {
     assert.equal(monitor.history("idle").length, n, "no rounds after stop()");
     assert.equal(monitor.error(), undefined);
   });
+
+  it("keeps sampling on its timer through a cluster that is gone, with the error kept", async () => {
+    const other = await startTestBroker();
+    const client = new Kafka({
+      clientId: "lag-monitor-gone",
+      brokers: [other.bootstrap],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 300,
+      retry: { retries: 0 },
+    });
+    const a = client.admin();
+    await a.connect();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on("unhandledRejection", onUnhandled);
+    const monitor = new LagMonitor({ admin: a, intervalMs: 50 });
+    try {
+      monitor.start();
+      await until(() => monitor.cluster() !== undefined, 10_000, "a first round");
+      await other.close();
+      await until(() => monitor.error() !== undefined, 10_000, "a failed round");
+      // Rounds go on failing on the timer (each one a rejection nobody awaits).
+      await new Promise((r) => setTimeout(r, 500));
+      await monitor.stop();
+      assert.deepEqual(unhandled, [], "no unhandled rejection");
+      assert.ok(monitor.error() instanceof Error);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+      await monitor.stop();
+      await a.disconnect().catch(() => {});
+    }
+  });
 });
