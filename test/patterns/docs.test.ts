@@ -80,6 +80,25 @@ const noRedis = await reachable(async () => {
   }
 }, "Redis is not reachable at 127.0.0.1:6379; start it (Debian: apt-get install redis-server; redis-server --daemonize yes)");
 
+const README = readFileSync(join(ROOT, "README.md"), "utf8");
+const readmePatterns = /^## Patterns\n([\s\S]*?)(?=^## )/m.exec(README)?.[1];
+
+describe("README's Patterns section", () => {
+  it("quotes only programs that docs/patterns.md runs here", {
+    skip: readmePatterns === undefined && "README.md has no Patterns section yet",
+  }, () => {
+    const tested = [...DOC.matchAll(/<!-- tested: [\w-]+ -->\n```js\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const quoted = [...readmePatterns!.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    assert.ok(quoted.length > 0, "the section has js blocks");
+    for (const block of quoted) {
+      assert.ok(
+        tested.some((t) => t.includes(block)),
+        `README block is not one of docs/patterns.md's tested programs:\n${block}`,
+      );
+    }
+  });
+});
+
 describe("docs/patterns.md, run as written", () => {
   let tb: TestBroker;
   let kafka: Kafka;
