@@ -14,7 +14,6 @@ export const DltHeaders = {
   originalPartition: "kafka_dlt-original-partition",
   originalOffset: "kafka_dlt-original-offset",
   originalTimestamp: "kafka_dlt-original-timestamp",
-  originalTimestampType: "kafka_dlt-original-timestamp-type",
   originalConsumerGroup: "kafka_dlt-original-consumer-group",
   exceptionFqcn: "kafka_dlt-exception-fqcn",
   exceptionCauseFqcn: "kafka_dlt-exception-cause-fqcn",
@@ -154,7 +153,6 @@ export function failureHeaders(source: FailureSource, error: unknown): IHeaders 
     out[DltHeaders.originalPartition] = String(source.partition);
     out[DltHeaders.originalOffset] = source.offset;
     out[DltHeaders.originalTimestamp] = source.timestamp;
-    out[DltHeaders.originalTimestampType] = "CreateTime";
     out[DltHeaders.originalConsumerGroup] = source.groupId;
   } else {
     for (const name of [
@@ -162,7 +160,6 @@ export function failureHeaders(source: FailureSource, error: unknown): IHeaders 
       DltHeaders.originalPartition,
       DltHeaders.originalOffset,
       DltHeaders.originalTimestamp,
-      DltHeaders.originalTimestampType,
       DltHeaders.originalConsumerGroup,
     ]) {
       const v = headerText(h, name);

@@ -55,6 +55,11 @@ export interface RetryingConsumerOptions extends NamingOptions {
   createTopics?: boolean;
   /** Where the group starts on the main topic when it has no committed offset (retry topics: always earliest). */
   fromBeginning?: boolean;
+  /**
+   * Partitions handled at once (default 1, as KafkaJS). Transactional mode always uses 1: one
+   * transaction at a time per producer.
+   */
+  partitionsConsumedConcurrently?: number;
   /** More consumer settings (session timeout, heartbeat, ...). */
   consumerConfig?: Omit<BrookConsumerConfig, "groupId">;
   /** Called after a failed record was handed on (to a retry topic or the DLT). */
@@ -288,8 +293,7 @@ export function retryingConsumer(options: RetryingConsumerOptions): RetryingCons
       await consumer.run({
         autoCommit: !transactional,
         eachBatchAutoResolve: false,
-        // One transaction at a time per producer.
-        partitionsConsumedConcurrently: 1,
+        partitionsConsumedConcurrently: transactional ? 1 : (options.partitionsConsumedConcurrently ?? 1),
         eachBatch,
       });
     },

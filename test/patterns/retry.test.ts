@@ -171,6 +171,7 @@ describe("retry topics and dead-letter topic", () => {
         attempts: 3,
         backoff: BACKOFF,
         fromBeginning: true,
+        partitionsConsumedConcurrently: PARTITIONS,
         nonRetryable: [PermanentError, (e) => e instanceof Error && e.message.startsWith("fatal:")],
         consumerConfig: { maxWaitTimeInMs: 100 },
         onForward: (event) => forwards.push(event),
