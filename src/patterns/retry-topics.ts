@@ -105,8 +105,20 @@ export function headerText(headers: IHeaders | undefined, name: string): string 
   return typeof first === "string" ? first : first.toString("utf8");
 }
 
-/** A header holding a decimal integer, else undefined. */
+/**
+ * A header holding an integer: decimal text (as Brook writes), or a big-endian int or long (as
+ * Spring writes `-original-partition` and `-original-offset`), else undefined.
+ */
 export function headerNumber(headers: IHeaders | undefined, name: string): number | undefined {
+  const v = headers?.[name];
+  const raw = Array.isArray(v) ? v[v.length - 1] : v;
+  if (
+    Buffer.isBuffer(raw) &&
+    (raw.length === 4 || raw.length === 8) &&
+    !/^-?\d+$/.test(raw.toString("latin1"))
+  ) {
+    return raw.length === 4 ? raw.readInt32BE(0) : Number(raw.readBigInt64BE(0));
+  }
   const text = headerText(headers, name);
   if (text === undefined || !/^-?\d+$/.test(text)) return undefined;
   return Number(text);

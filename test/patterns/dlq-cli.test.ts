@@ -1,6 +1,6 @@
 /**
  * `brook dlq redrive` against a Brook broker: a dead-letter topic written as Spring Kafka writes
- * one (its kafka_dlt-* headers), a dry run, a limited run, resumption from the committed progress,
+ * one (its kafka_dlt-* headers, a binary partition number among them), a dry run, a limited run, resumption from the committed progress,
  * a record without an original-topic header (the run stops there until --to names a topic), and
  * one-line errors with exit codes for a missing topic and a bad option.
  */
@@ -31,6 +31,11 @@ describe("brook dlq redrive", () => {
     await createTopic(admin, payments, 1);
     await createTopic(admin, replay, 1);
     await createTopic(admin, dlt, 1);
+    const int32 = (n: number) => {
+      const b = Buffer.alloc(4);
+      b.writeInt32BE(n);
+      return b;
+    };
     const dead = (value: string, topic: string | undefined, partition: number) => ({
       key: `k-${value}`,
       value,
@@ -39,7 +44,8 @@ describe("brook dlq redrive", () => {
         ...(topic
           ? {
               [DltHeaders.originalTopic]: topic,
-              [DltHeaders.originalPartition]: String(partition),
+              // Spring writes the partition as a big-endian int; Brook as text. Both are read.
+              [DltHeaders.originalPartition]: value === "a" ? int32(partition) : String(partition),
               [DltHeaders.originalOffset]: "0",
               [DltHeaders.exceptionFqcn]: "java.lang.IllegalStateException",
               [DltHeaders.exceptionMessage]: "boom",
