@@ -70,17 +70,16 @@ export async function launchBrowser(): Promise<Browser> {
 const OUTPUT = join(ROOT, "test-output/console");
 
 /**
- * Saves the viewport as test-output/console/<name>.png (gitignored), and as
- * $BROOK_SCREENSHOTS/console-<name>.png when that is set (BROOK_SCREENSHOTS=docs/images refreshes
- * the README's pictures).
+ * Saves the viewport as test-output/console/<name>.png (gitignored); the README's pictures also as
+ * $BROOK_SCREENSHOTS/console-<name>.png when that is set (BROOK_SCREENSHOTS=docs/images refreshes them).
  */
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: Page, name: string, opts: { readme?: boolean } = {}): Promise<void> {
   mkdirSync(OUTPUT, { recursive: true });
   // The caret and animations would make each run's picture differ.
   const options = { animations: "disabled", caret: "hide", scale: "css" } as const;
   const png = await page.screenshot({ ...options, path: join(OUTPUT, `${name}.png`) });
   const docs = process.env.BROOK_SCREENSHOTS;
-  if (docs) {
+  if (docs && opts.readme) {
     const dir = resolve(ROOT, docs);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, `console-${name}.png`), png);

@@ -168,7 +168,7 @@ describe("web console in Chromium", { skip: chromiumMissing }, () => {
     await rows.first().click();
     const json = await page.getByTestId("value-json").textContent();
     assert.equal(json, JSON.stringify({ id: 2, item: "pear", qty: 1 }, null, 2));
-    await screenshot(page, "messages");
+    await screenshot(page, "messages", { readme: true });
     await page.getByRole("group", { name: "Value format" }).getByRole("button", { name: "Hex" }).click();
     assert.match((await page.getByTestId("value-hex").textContent()) ?? "", /^00000000 {2}7b 22 69 64/);
 
@@ -342,8 +342,29 @@ describe("web console in Chromium", { skip: chromiumMissing }, () => {
     await textWhen(page.getByRole("table", { name: "Topics" }), (t) => t.includes(TOPIC), 10_000, "topics");
     await screenshot(page, "topics");
     await go("");
-    await textWhen(page.getByTestId("stat-messages-s"), (t) => t !== "—", 15_000, "messages/s measured");
-    await screenshot(page, "overview");
+    // A steady trickle of records: the console's own sampling of the high watermarks shows a rate.
+    const producer = kafka.producer();
+    await producer.connect();
+    let producing = true;
+    const trickle = (async () => {
+      for (let i = 0; producing; i++) {
+        await producer.send({ topic: TOPIC, messages: [{ key: `t${i}`, value: `trickle ${i}` }] });
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    try {
+      await textWhen(
+        page.getByTestId("stat-messages-s"),
+        (t) => Number(t.replace(/,/g, "")) > 0,
+        20_000,
+        "messages/s above 0 while producing",
+      );
+      await screenshot(page, "overview", { readme: true });
+    } finally {
+      producing = false;
+      await trickle;
+      await producer.disconnect();
+    }
     assert.equal(await theme(), "light");
     const light = await background();
     const toggle = page.getByRole("button", { name: "Dark mode" });
@@ -355,11 +376,11 @@ describe("web console in Chromium", { skip: chromiumMissing }, () => {
     await page.reload();
     assert.equal(await theme(), "dark");
     await textWhen(page.getByTestId("stat-brokers"), (t) => t === "1", 10_000, "overview loaded");
-    await screenshot(page, "overview-dark");
+    await screenshot(page, "overview-dark", { readme: true });
     await go("groups");
     await page.getByRole("link", { name: GROUP }).click();
     await page.getByTestId("lag-chart").locator("canvas").waitFor();
-    await screenshot(page, "group-dark");
+    await screenshot(page, "group-dark", { readme: true });
     await page.getByRole("button", { name: "Dark mode" }).click();
     assert.equal(await theme(), "light");
     assert.equal(pageErrors.length, 0, pageErrors.join("\n"));
@@ -413,7 +434,7 @@ describe("web console in Chromium", { skip: chromiumMissing }, () => {
 
 /** The first `count` records of a topic, read with an assigned consumer group of its own. */
 async function readAll(kafka: Kafka, topic: string, count: number) {
-  const c = kafka.consumer({ groupId: "readback", maxWaitTimeInMs: 100 });
+  const c = kafka.consumer({ groupId: "audit", maxWaitTimeInMs: 100 });
   const got: {
     partition: number;
     offset: number;

@@ -1,11 +1,15 @@
 import { api } from "../api.js";
-import { Loading, PageHeader, StatCard } from "../components.js";
+import { EmptyRow, Loading, PageHeader, StatCard, StateBadge, StatusBadge } from "../components.js";
 import { formatBytes, formatNumber, formatRate } from "../format.js";
 import { href, useApi } from "../state.js";
 
 export function OverviewPage() {
   const cluster = useApi(() => api.cluster(), "overview", 5000);
+  const topics = useApi(() => api.topics(false), "overview-topics", 5000);
+  const groups = useApi(() => api.groups(), "overview-groups", 5000);
   const c = cluster.data;
+  const largest = [...(topics.data ?? [])].sort((a, b) => b.sizeBytes - a.sizeBytes).slice(0, 5);
+  const lagging = [...(groups.data ?? [])].sort((a, b) => b.totalLag - a.totalLag).slice(0, 5);
   return (
     <section>
       <PageHeader title="Overview" />
@@ -26,12 +30,27 @@ export function OverviewPage() {
             />
             <StatCard label="Partitions" value={formatNumber(c.partitions)} />
             <StatCard
-              label="Under-replicated"
-              value={<span class={c.underReplicated > 0 ? "text-bad" : "text-ok"}>{c.underReplicated}</span>}
-            />
-            <StatCard
-              label="Offline"
-              value={<span class={c.offline > 0 ? "text-bad" : "text-ok"}>{c.offline}</span>}
+              label="Partitions at risk"
+              value={
+                <>
+                  <span
+                    class={c.underReplicated > 0 ? "text-bad" : "text-ok"}
+                    data-testid="stat-under-replicated"
+                    title="under-replicated partitions"
+                  >
+                    {c.underReplicated}
+                  </span>
+                  <span class="muted"> / </span>
+                  <span
+                    class={c.offline > 0 ? "text-bad" : "text-ok"}
+                    data-testid="stat-offline"
+                    title="offline partitions"
+                  >
+                    {c.offline}
+                  </span>
+                </>
+              }
+              hint="under-replicated / offline"
             />
             <StatCard
               label="Messages/s"
@@ -39,6 +58,72 @@ export function OverviewPage() {
               hint={c.messagesInPerSec === null ? "measuring…" : "in, all topics"}
             />
             <StatCard label="Bytes on disk" value={formatBytes(c.bytesOnDisk)} />
+          </div>
+          <div class="columns">
+            <div>
+              <h2>
+                Largest topics <a href={href("topics")}>all</a>
+              </h2>
+              <table class="table" aria-label="Largest topics">
+                <thead>
+                  <tr>
+                    <th>Topic</th>
+                    <th class="num">Partitions</th>
+                    <th class="num">Messages</th>
+                    <th class="num">Size</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {largest.length === 0 && (
+                    <EmptyRow columns={4}>{topics.loading ? "Loading…" : "No topics yet."}</EmptyRow>
+                  )}
+                  {largest.map((t) => (
+                    <tr key={t.name}>
+                      <td>
+                        <a href={href("topics", t.name)}>{t.name}</a>
+                      </td>
+                      <td class="num">{t.partitions}</td>
+                      <td class="num">{formatNumber(t.messages)}</td>
+                      <td class="num">{formatBytes(t.sizeBytes)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <div>
+              <h2>
+                Consumer groups by lag <a href={href("groups")}>all</a>
+              </h2>
+              <table class="table" aria-label="Consumer groups by lag">
+                <thead>
+                  <tr>
+                    <th>Group</th>
+                    <th>State</th>
+                    <th class="num">Lag</th>
+                    <th>Status</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {lagging.length === 0 && (
+                    <EmptyRow columns={4}>{groups.loading ? "Loading…" : "No consumer groups yet."}</EmptyRow>
+                  )}
+                  {lagging.map((g) => (
+                    <tr key={g.groupId}>
+                      <td>
+                        <a href={href("groups", g.groupId)}>{g.groupId}</a>
+                      </td>
+                      <td>
+                        <StateBadge state={g.state} />
+                      </td>
+                      <td class="num">{formatNumber(g.totalLag)}</td>
+                      <td>
+                        <StatusBadge status={g.status} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           </div>
           <h2>Brokers</h2>
           <table class="table">
