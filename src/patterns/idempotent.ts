@@ -14,7 +14,7 @@
  *   expires (at least once, with duplicates suppressed in the common case).
  */
 import type { EachMessagePayload, KafkaMessage } from "../client/types.js";
-import { DltHeaders, headerText } from "./retry-topics.js";
+import { DltHeaders, headerNumber, headerText } from "./retry-topics.js";
 
 /** Remembers processed ids. `C` is what the handler gets to do its work with (a transaction client). */
 export interface IdempotencyStore<C> {
@@ -50,7 +50,7 @@ export function messageId(
   if (id !== undefined && id !== "") return id;
   const originalTopic = headerText(message.headers, DltHeaders.originalTopic);
   if (originalTopic !== undefined) {
-    return `${originalTopic}/${headerText(message.headers, DltHeaders.originalPartition)}/${headerText(message.headers, DltHeaders.originalOffset)}`;
+    return `${originalTopic}/${headerNumber(message.headers, DltHeaders.originalPartition)}/${headerNumber(message.headers, DltHeaders.originalOffset)}`;
   }
   return `${topic}/${partition}/${message.offset}`;
 }
