@@ -181,6 +181,19 @@ describe("web console in Chromium", { skip: chromiumMissing }, () => {
     assert.equal(exported.length, 1);
     assert.equal(exported[0].key.text, "k2");
     assert.deepEqual(exported[0].headers, [{ key: "trace-id", value: { text: "abc-123" } }]);
+    const [csvDownload] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Export CSV" }).click(),
+    ]);
+    const csv = readFileSync((await csvDownload.path())!, "utf8")
+      .trimEnd()
+      .split("\r\n");
+    assert.equal(csv[0], "partition,offset,timestamp,key,value,headers");
+    assert.equal(csv.length, 2);
+    assert.match(
+      csv[1]!,
+      /,k2,"\{""id"":2,""item"":""pear"",""qty"":1\}","\[\{""key"":""trace-id"",""value"":""abc-123""\}\]"$/,
+    );
 
     // A value filter that matches nothing: an empty state, not an error.
     await page.getByLabel("Header contains").fill("");
@@ -384,6 +397,54 @@ describe("web console in Chromium", { skip: chromiumMissing }, () => {
     await page.getByRole("button", { name: "Dark mode" }).click();
     assert.equal(await theme(), "light");
     assert.equal(pageErrors.length, 0, pageErrors.join("\n"));
+  });
+
+  it("adds a partition and purges a partition's first records", async () => {
+    await go(`topics/${TOPIC}/partitions`);
+    await page.getByRole("button", { name: "Add partitions" }).click();
+    const add = page.getByRole("dialog", { name: `Add partitions to ${TOPIC}` });
+    assert.equal(await add.getByLabel("New total partitions").inputValue(), "3");
+    await add.getByRole("button", { name: "Add partitions" }).click();
+    const table = page.getByRole("table", { name: "Partitions" });
+    await until(async () => (await table.locator("tbody tr").count()) === 3, 10_000, "3 partition rows");
+    assert.equal((await admin.fetchTopicMetadata({ topics: [TOPIC] })).topics[0]!.partitions.length, 3);
+
+    await page.getByRole("button", { name: "Purge messages" }).click();
+    const purge = page.getByRole("dialog", { name: `Purge messages of ${TOPIC}` });
+    await purge.getByLabel("Partition").selectOption("0");
+    await purge.getByLabel("Before offset (empty: all)").fill("2");
+    await purge.getByRole("button", { name: "Purge" }).click();
+    await purge.waitFor({ state: "detached" });
+    const p0 = (await admin.fetchTopicOffsets(TOPIC)).find((p) => p.partition === 0)!;
+    assert.equal(Number(p0.low), 2);
+    // The partitions table shows the new log start of partition 0 (columns: partition, leader, replicas, ISR, log start).
+    await textWhen(
+      table.locator("tbody tr").first().locator("td").nth(4),
+      (t) => t === "2",
+      10_000,
+      "log start 2",
+    );
+  });
+
+  it("deletes the stopped group", async () => {
+    await go(`groups/${GROUP}`);
+    await page.getByRole("button", { name: "Delete group" }).click();
+    await page
+      .getByRole("dialog", { name: `Delete group ${GROUP}` })
+      .getByRole("button", { name: "Delete" })
+      .click();
+    await page.getByRole("heading", { name: "Consumer groups" }).waitFor();
+    await until(
+      async () => !(await admin.listGroups()).groups.some((g) => g.groupId === GROUP),
+      10_000,
+      "group deleted on the broker",
+    );
+    await textWhen(
+      page.getByRole("table", { name: "Consumer groups" }),
+      (t) => !t.includes(GROUP),
+      10_000,
+      "group gone from the list",
+    );
   });
 
   it("deletes the topic after its name is typed", async () => {
