@@ -243,6 +243,21 @@ describe("web console in Chromium", { skip: chromiumMissing }, () => {
       includeSynonyms: false,
     });
     assert.equal(configs.resources[0]!.configEntries[0]!.configValue, "3600000");
+    await screenshot(page, "configs");
+    // Reset: the topic's override is deleted and the broker's default shows again.
+    await retention.getByRole("button", { name: "Reset retention.ms to default" }).click();
+    await textWhen(
+      retention,
+      (t) => t.includes("604800000") && t.includes("DEFAULT_CONFIG"),
+      10_000,
+      "default",
+    );
+    const after = await admin.describeConfigs({
+      resources: [{ type: 2, name: TOPIC, configNames: ["retention.ms"] }],
+      includeSynonyms: false,
+    });
+    assert.equal(after.resources[0]!.configEntries[0]!.configValue, "604800000");
+    assert.equal(after.resources[0]!.configEntries[0]!.isDefault, true);
   });
 
   it("watches a real consumer group's lag fall to 0 as it catches up", async () => {

@@ -133,7 +133,8 @@ function ConfigsTable({ topic, reload }: { topic: TopicDetail; reload: () => Pro
       setBusy(false);
     }
   };
-  const isOverride = (c: ConfigEntry) => c.source === "DYNAMIC_TOPIC_CONFIG" || c.isDefault === false;
+  // Only a topic's own override can be deleted; other values come from the broker or its defaults.
+  const isOverride = (c: ConfigEntry) => c.source === "DYNAMIC_TOPIC_CONFIG";
   return (
     <>
       <div class="toolbar">
