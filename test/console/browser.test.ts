@@ -411,6 +411,14 @@ describe("web console in Chromium", { skip: chromiumMissing }, () => {
     await screenshot(page, "group-dark", { readme: true });
     await page.getByRole("button", { name: "Dark mode" }).click();
     assert.equal(await theme(), "light");
+
+    // With no choice stored, the theme follows the system's colour scheme, also when it changes.
+    await page.evaluate("localStorage.clear()");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.reload();
+    assert.equal(await theme(), "dark");
+    await page.emulateMedia({ colorScheme: "light" });
+    await until(async () => (await theme()) === "light", 5000, "theme follows the system to light");
     assert.equal(pageErrors.length, 0, pageErrors.join("\n"));
   });
 
