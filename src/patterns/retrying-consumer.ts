@@ -106,7 +106,15 @@ export function retryingConsumer(options: RetryingConsumerOptions): RetryingCons
     throw new TypeError("retryingConsumer: nonRetryable must be an array of error classes or predicates");
   }
   const isNonRetryable = (error: unknown): boolean =>
-    nonRetryable.some((n) => (isClass(n) ? error instanceof n : (n as (e: unknown) => boolean)(error)));
+    nonRetryable.some((n) => {
+      if (isClass(n)) return error instanceof n;
+      try {
+        return Boolean((n as (e: unknown) => unknown)(error));
+      } catch {
+        // A predicate that throws cannot classify the error: retry it, the safe default.
+        return false;
+      }
+    });
 
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
@@ -218,8 +226,8 @@ export function retryingConsumer(options: RetryingConsumerOptions): RetryingCons
             holdUntilDue(from, partition, pause, wait);
             break;
           }
-          attempt =
-            headerNumber(message.headers, RetryHeaders.attempts) ?? plan.retryTopics.indexOf(from) + 2;
+          const counted = headerNumber(message.headers, RetryHeaders.attempts);
+          attempt = counted !== undefined && counted >= 2 ? counted : plan.retryTopics.indexOf(from) + 2;
         }
         try {
           await handler({ topic: from, partition, message, heartbeat, pause, attempt, originalTopic: topic });
