@@ -208,7 +208,12 @@ describe("retry topics and dead-letter topic", () => {
             }[kind];
           if (fail) {
             failedAt.set(id, Date.now());
-            if (kind === "permanent") throw new PermanentError(`permanent failure of ${id}`);
+            // Non-retryable by class (odd ids) or by the predicate (even ids).
+            if (kind === "permanent") {
+              throw Number(id.slice(2)) % 2
+                ? new PermanentError(`permanent failure of ${id}`)
+                : new Error(`fatal: ${id}`);
+            }
             throw new TransientError(`always failing ${id}`);
           }
           succeeded.set(id, (succeeded.get(id) ?? 0) + 1);
@@ -277,8 +282,12 @@ describe("retry topics and dead-letter topic", () => {
         assert.equal(header(message, RetryHeaders.originalTimestamp), first.timestamp);
         if (kind === "permanent") {
           assert.equal(header(message, RetryHeaders.attempts), "1", `${id}: non-retryable, no retries`);
-          assert.equal(header(message, DltHeaders.exceptionFqcn), "PermanentError");
-          assert.equal(header(message, DltHeaders.exceptionMessage), `permanent failure of ${id}`);
+          const byClass = Number(id.slice(2)) % 2 === 1;
+          assert.equal(header(message, DltHeaders.exceptionFqcn), byClass ? "PermanentError" : "Error");
+          assert.equal(
+            header(message, DltHeaders.exceptionMessage),
+            byClass ? `permanent failure of ${id}` : `fatal: ${id}`,
+          );
           assert.deepEqual(attemptsSeen.get(id), [1]);
         } else {
           assert.equal(kind, "always");
