@@ -56,6 +56,13 @@ describe("retry topics and dead-letter topic", () => {
     assert.equal(plan.retryTopics[3], "orders-retry-3000");
     assert.equal(plan.dlt, "orders-dlt");
     assert.deepEqual(retryPlan("orders", 1).topics, []);
+    const seedNames = retryPlan(
+      "orders",
+      2,
+      { initialMs: 500 },
+      { dltSuffix: ".dlq", retryTopicSuffix: ".retry" },
+    );
+    assert.deepEqual([seedNames.topics, seedNames.dlt], [["orders.retry-500"], "orders.dlq"]);
     assert.throws(() => retryPlan("orders", 0), /attempts must be a whole number/);
     assert.throws(() => retryPlan("orders", 3, { multiplier: 0.5 }), /multiplier must be a number ≥ 1/);
   });
