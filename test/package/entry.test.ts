@@ -72,6 +72,20 @@ describe("the brook package's entry points", () => {
     assert.equal(out, "ok all exported");
   });
 
+  it("brook/patterns loads by import and by require", { timeout: 60_000 }, async () => {
+    const names = `["retryingConsumer", "redrive", "idempotent", "postgresStore", "redisStore"]`;
+    const check = (m: string) =>
+      `console.log(${names}.filter((k) => typeof ${m}[k] !== "function").join(",") || "all exported")`;
+    assert.equal(
+      await node(`const p = await import("brook/patterns"); ${check("p")}`, "module"),
+      "all exported",
+    );
+    assert.equal(
+      await node(`const p = require("brook/patterns"); ${check("p")}`, "commonjs"),
+      "all exported",
+    );
+  });
+
   describe("the npm pack tarball installed into a new project", () => {
     let dir: string;
     let app: string;
