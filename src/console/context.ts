@@ -14,6 +14,12 @@ export interface LagView {
   stop(): Promise<void>;
 }
 
+export interface CoordinatorInfo {
+  nodeId: number;
+  host: string;
+  port: number;
+}
+
 export interface ConsoleContext {
   config: KafkaConfig;
   kafka: Kafka;
@@ -25,6 +31,11 @@ export interface ConsoleContext {
    * ends: metadata of topics deleted meanwhile never lingers, and nothing outlives the request.
    */
   newCluster(): Cluster;
+  /**
+   * A group's coordinator as FindCoordinator names it, asked afresh each call (as
+   * kafka-consumer-groups --describe --state does), on one Cluster kept for these lookups.
+   */
+  groupCoordinator(groupId: string): Promise<CoordinatorInfo>;
   sampler: ClusterSampler;
   lag: LagView | null;
   /** The bootstrap list, as given. */

@@ -17,7 +17,8 @@ import { registerGroupRoutes } from "./api/groups.js";
 import { registerMessageRoutes } from "./api/messages.js";
 import { registerTopicRoutes } from "./api/topics.js";
 import { type ConsoleCredentials, checkBasicAuth, checkCsrf, checkLoopbackHost, isLoopback } from "./auth.js";
-import { type ConsoleContext, clusterFor, type LagView } from "./context.js";
+import type { Cluster } from "../client/cluster/index.js";
+import { type ConsoleContext, clusterFor, type CoordinatorInfo, type LagView } from "./context.js";
 import { badRequest, errorHandler, HttpError, sendError } from "./errors.js";
 import { ClusterSampler } from "./sampler.js";
 
@@ -140,6 +141,29 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
   let producer: Promise<Producer> | null = null;
   const sampler = new ClusterSampler(admin, opts.sampleIntervalMs ?? 5000);
   const streams = new Set<() => void>();
+  // Connected on the first group page; a failed connect is tried again on the next one.
+  let lookups: Promise<Cluster> | null = null;
+  const lookupCluster = () => {
+    lookups ??= (async () => {
+      const cluster = clusterFor(config);
+      try {
+        await cluster.connect();
+        return cluster;
+      } catch (e) {
+        lookups = null;
+        await cluster.disconnect().catch(() => {});
+        throw e;
+      }
+    })();
+    return lookups;
+  };
+  const groupCoordinator = async (groupId: string): Promise<CoordinatorInfo> => {
+    const cluster = await lookupCluster();
+    // Asked afresh: the cached answer would hide a coordinator that moved.
+    cluster.forgetCoordinator(groupId, "GROUP");
+    const b = await cluster.coordinator(groupId, "GROUP");
+    return { nodeId: b.nodeId, host: b.host, port: b.port };
+  };
   const ctx: ConsoleContext & { streams: Set<() => void> } = {
     config,
     kafka,
@@ -158,6 +182,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
       return producer;
     },
     newCluster: () => clusterFor(config),
+    groupCoordinator,
     sampler,
     lag: null,
     bootstrap,
@@ -193,6 +218,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
         await Promise.all([lag?.stop(), sampler.stop()].map((p) => Promise.resolve(p).catch(() => {})));
         await app.close();
         if (producer) await (await producer.catch(() => null))?.disconnect().catch(() => {});
+        if (lookups) await (await lookups.catch(() => null))?.disconnect().catch(() => {});
         await admin.disconnect().catch(() => {});
       })();
       return closing;

@@ -97,6 +97,12 @@ describe("console on Apache Kafka", { skip: reason ?? false }, () => {
     const group = await api.get("/api/groups/ledger");
     assert.equal(group.status, 200, JSON.stringify(group.body));
     assert.equal(group.body.totalLag, 3);
+    // A classic group's coordinator, from FindCoordinator: one of the cluster's brokers.
+    const coordinator = group.body.coordinator as { nodeId: number; host: string; port: number };
+    assert.ok(
+      cluster.brokers.some((b) => b.nodeId === coordinator.nodeId && b.port === coordinator.port),
+      JSON.stringify(coordinator),
+    );
     assert.deepEqual(
       group.body.offsets.map(
         (o: { partition: number; committed: number; logEndOffset: number; lag: number }) => [

@@ -335,6 +335,9 @@ describe("console API on Brook", () => {
         return r.body.state === "Stable" && r.body.members.length === 1 ? r : undefined;
       });
       assert.equal(live.body.type, "classic");
+      // FindCoordinator's answer, as kafka-consumer-groups --describe --state shows it.
+      const [node] = (await api.get("/api/cluster")).body.brokers;
+      assert.deepEqual(live.body.coordinator, { nodeId: node.nodeId, host: "127.0.0.1", port: broker.port });
       assert.equal(live.body.members[0].assignment[0].topic, "orders");
       assert.deepEqual(live.body.members[0].assignment[0].partitions, [0, 1, 2]);
       // Live members: no reset, no delete.

@@ -301,6 +301,10 @@ describe("web console in Chromium", { skip: chromiumMissing }, () => {
       .getByRole("table", { name: "Members" })
       .getByRole("cell", { name: "console-test", exact: true })
       .waitFor();
+    // The coordinator of this classic group, found with FindCoordinator: the broker's node id.
+    const [node] = (await admin.describeCluster()).brokers;
+    assert.equal(await page.getByTestId("stat-coordinator").textContent(), String(node!.nodeId));
+    await page.getByText(`127.0.0.1:${tb.port}`, { exact: true }).waitFor();
 
     release();
     await textWhen(page.getByTestId("total-lag"), (t) => t === "0", 30_000, "lag 0 on the group page");

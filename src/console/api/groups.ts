@@ -3,8 +3,8 @@
  *
  * Additions to the API contract (compatible; docs/console.md): reset answers 400
  * `NO_COMMITTED_OFFSET` for shift-by on a partition the group never committed (as Kafka's tool) and
- * 404 for an unknown topic; `coordinator` is null for classic groups; a list entry's `totalLag` is
- * null when the group's offsets could not be read.
+ * 404 for an unknown topic; a list entry's `totalLag` is null when the group's offsets could not be
+ * read.
  */
 import type { FastifyInstance } from "fastify";
 import {
@@ -32,7 +32,6 @@ interface Member {
 interface Membership {
   state: string;
   protocol: string;
-  coordinator: number | null;
   members: Member[];
 }
 
@@ -60,7 +59,6 @@ async function memberships(admin: Admin, listings: GroupListing[]): Promise<Map<
     out.set(g.groupId, {
       state: g.state,
       protocol: g.protocol,
-      coordinator: null,
       members: g.members.map((m) => {
         let pairs: Array<{ topic: string; partition: number }> = [];
         // Only the consumer protocol's assignments can be read; Connect's and others' stay opaque.
@@ -82,7 +80,6 @@ async function memberships(admin: Admin, listings: GroupListing[]): Promise<Map<
     out.set(g.groupId, {
       state: g.state,
       protocol: g.assignor,
-      coordinator: g.coordinatorId,
       members: g.members.map((m) => ({
         memberId: m.memberId,
         clientId: m.clientId,
@@ -179,11 +176,13 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: ConsoleContext): 
     const { id } = request.params;
     const listing = (await admin.listGroupListings()).find((g) => g.groupId === id);
     const type = groupType(listing);
-    const [membership, lag] = await Promise.all([
+    // FindCoordinator for classic and KIP-848 groups alike (DescribeGroups does not name it).
+    const [membership, lag, coordinator] = await Promise.all([
       memberships(admin, [
         listing ?? { groupId: id, protocolType: "", groupState: null, groupType: null },
       ]).then((m) => m.get(id)),
       admin.fetchLag({ groupId: id }),
+      ctx.groupCoordinator(id),
     ]);
     const members = membership?.members ?? [];
     const state = membership?.state ?? listing?.groupState ?? "Dead";
@@ -236,7 +235,7 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: ConsoleContext): 
       type,
       state,
       protocol: membership?.protocol ?? "",
-      coordinator: membership?.coordinator ?? null,
+      coordinator,
       members,
       offsets,
       totalLag: Number(lag.totalLag),

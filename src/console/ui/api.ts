@@ -86,7 +86,8 @@ export interface GroupDetail {
   type: string;
   state: string;
   protocol: string;
-  coordinator: number | null;
+  /** The group coordinator (FindCoordinator). */
+  coordinator: { nodeId: number; host: string; port: number };
   members: {
     memberId: string;
     clientId: string;

@@ -47,7 +47,11 @@ export function GroupPage({ groupId }: { groupId: string }) {
               value={<StatusBadge status={g.status} />}
               hint="lag trend over the window"
             />
-            <StatCard label="Coordinator" value={g.coordinator ?? "—"} />
+            <StatCard
+              label="Coordinator"
+              value={<a href={href("broker")}>{g.coordinator.nodeId}</a>}
+              hint={`${g.coordinator.host}:${g.coordinator.port}`}
+            />
           </div>
           <h2>Total lag over time</h2>
           <div class="card">
