@@ -100,6 +100,8 @@ describe("Prometheus scraping brook start and brook metrics", {
           "0",
           "--lag-interval",
           "500ms",
+          // The console's default port (8080) may be taken by another test or program.
+          "--no-console",
         ],
         { env: { BROOK_LOG_LEVEL: "warn" } },
       ),
