@@ -351,6 +351,23 @@ describe("web console in Chromium", { skip: chromiumMissing }, () => {
     );
   });
 
+  it("counts the overview's partitions like its topics: the internal ones apart", async () => {
+    const { topics } = await admin.fetchTopicMetadata();
+    const count = (internal: boolean) =>
+      topics.filter((t) => t.name.startsWith("__") === internal).reduce((n, t) => n + t.partitions.length, 0);
+    // The group above made __consumer_offsets: its partitions must not swell the user topics' count.
+    assert.ok(count(true) > 0, "an internal topic exists");
+    await go("");
+    await textWhen(
+      page.getByTestId("stat-partitions"),
+      (t) => t === String(count(false)),
+      10_000,
+      "partitions",
+    );
+    const hint = page.locator(".stat", { has: page.getByTestId("stat-partitions") }).locator(".stat-hint");
+    assert.equal(await hint.textContent(), `${count(true)} internal`);
+  });
+
   it("shows an API error in the banner", async () => {
     // Creating a topic that exists: the server's 409 is shown, one line.
     await go("topics");

@@ -15,12 +15,17 @@ export function registerClusterRoutes(app: FastifyInstance, ctx: ConsoleContext)
 
   app.get("/api/cluster", async () => {
     const [cluster, { topics }] = await Promise.all([admin.describeCluster(), admin.fetchTopicMetadata()]);
+    // Counted apart like the topics, so __consumer_offsets' 50 do not hide a user topic's few; the
+    // partitions at risk count both kinds (an offline internal partition stops groups too).
     let partitions = 0;
+    let internalPartitions = 0;
     let underReplicated = 0;
     let offline = 0;
     for (const t of topics) {
+      const internal = isInternalTopic(t.name);
       for (const p of t.partitions) {
-        partitions++;
+        if (internal) internalPartitions++;
+        else partitions++;
         if (p.leader < 0) offline++;
         if (p.isr.length < p.replicas.length) underReplicated++;
       }
@@ -40,6 +45,7 @@ export function registerClusterRoutes(app: FastifyInstance, ctx: ConsoleContext)
       topics: topics.length - internal,
       partitions,
       internalTopics: internal,
+      internalPartitions,
       underReplicated,
       offline,
       messagesInPerSec: ctx.sampler.messagesInPerSec(),

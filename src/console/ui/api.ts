@@ -11,9 +11,11 @@ export interface Cluster {
   clusterId: string;
   controller: number;
   brokers: { nodeId: number; host: string; port: number; rack: string | null }[];
+  /** Non-internal topics and their partitions; the internal ones apart. */
   topics: number;
   partitions: number;
   internalTopics: number;
+  internalPartitions: number;
   underReplicated: number;
   offline: number;
   messagesInPerSec: number | null;

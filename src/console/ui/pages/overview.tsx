@@ -28,7 +28,11 @@ export function OverviewPage() {
               value={<a href={href("topics")}>{formatNumber(c.topics)}</a>}
               hint={`${formatNumber(c.internalTopics)} internal`}
             />
-            <StatCard label="Partitions" value={formatNumber(c.partitions)} />
+            <StatCard
+              label="Partitions"
+              value={formatNumber(c.partitions)}
+              hint={`${formatNumber(c.internalPartitions)} internal`}
+            />
             <StatCard
               label="Partitions at risk"
               value={
