@@ -42,3 +42,4 @@ export {
   type RedisLike,
   redisStore,
 } from "./idempotent.js";
+export * from "./saga/index.js";
