@@ -27,7 +27,10 @@ export interface PartitionLag {
   committed: number;
   /** High watermark. */
   logEndOffset: number;
-  /** logEndOffset − committed (never below 0); committed −1 → logEndOffset − logStartOffset. */
+  /**
+   * logEndOffset − committed (never below 0); −1 when nothing is committed (kafka_exporter's value:
+   * kafka-consumer-groups shows `-`), and then left out of the group's totalLag.
+   */
   lag: number;
   /** null until the window has enough samples (and for a partition without a committed offset). */
   status: LagStatus | null;
@@ -40,6 +43,7 @@ export interface GroupLag {
   members: number;
   /** Epoch ms of the sample. */
   at: number;
+  /** Σ lag over the partitions with a committed offset (as the console's group page and lag_sum). */
   totalLag: number;
   /** The worst partition status (Burrow's group rule: OK, WARN or ERR); null until known. */
   status: LagStatus | null;
@@ -289,12 +293,14 @@ export class LagMonitor {
           const end = Number(m.high);
           const k = key(groupId, topic, m.partition);
           if (offset < 0) {
+            // Where such a group would start depends on its consumers' auto.offset.reset, so no
+            // lag is guessed (not the whole log, which a "latest" consumer never reads).
             partitions.push({
               topic,
               partition: m.partition,
               committed: -1,
               logEndOffset: end,
-              lag: Math.max(0, end - Number(m.low)),
+              lag: -1,
               status: null,
             });
             continue;
@@ -324,7 +330,7 @@ export class LagMonitor {
       const prefix = `${groupId}\0`;
       for (const k of this.windows.keys()) if (k.startsWith(prefix) && !live.has(k)) this.windows.delete(k);
       partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-      const totalLag = partitions.reduce((sum, p) => sum + p.lag, 0);
+      const totalLag = partitions.reduce((sum, p) => (p.committed < 0 ? sum : sum + p.lag), 0);
       this.latest.set(groupId, {
         groupId,
         type,

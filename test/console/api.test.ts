@@ -608,4 +608,46 @@ describe("console API on Brook", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("sums a group's lag alike on its page, in the list and in its lag history: a partition without a commit left out", async () => {
+    assert.equal((await api.post("/api/topics", { name: "ledger", partitions: 2 })).status, 201);
+    for (let i = 0; i < 7; i++) {
+      const r = await api.post("/api/topics/ledger/messages", {
+        value: `entry ${i}`,
+        partition: i < 3 ? 0 : 1,
+      });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+    }
+    // Committed 1 of partition 0's 3 records; partition 1 (4 records) never committed.
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.setOffsets({
+        groupId: "auditors",
+        topic: "ledger",
+        partitions: [{ partition: 0, offset: "1" }],
+      });
+      const described = await api.get("/api/groups/auditors");
+      assert.equal(described.status, 200, JSON.stringify(described.body));
+      assert.equal(described.body.totalLag, 2);
+      const listed = (await api.get("/api/groups")).body.find(
+        (g: { groupId: string }) => g.groupId === "auditors",
+      );
+      assert.equal(listed.totalLag, 2);
+      // Every sample of the monitor (every 200 ms here) since the group appeared says 2 as well, not
+      // 2 + partition 1's whole log.
+      const history = await eventually(async () => {
+        const r = await api.get("/api/groups/auditors/lag-history");
+        return r.body.length >= 3 ? (r.body as Array<{ totalLag: number }>) : undefined;
+      });
+      assert.deepEqual(
+        history.map((h) => h.totalLag),
+        history.map(() => 2),
+      );
+      assert.equal((await api.post("/api/groups/auditors/delete", {})).status, 200);
+      assert.equal((await api.post("/api/topics/ledger/delete", {})).status, 200);
+    } finally {
+      await admin.disconnect();
+    }
+  });
 });

@@ -85,6 +85,12 @@ describe("LagMonitor against Brook", () => {
     await commit("rewound", 30);
     // Slow: advances 5 a round while the producer adds 10 a round.
     await commit("slow", 10);
+    // Partial: partition 0 committed at 10, partition 1 never (its 50 records are no known lag).
+    await admin.setOffsets({
+      groupId: "partial",
+      topic: TOPIC,
+      partitions: [{ partition: 0, offset: "10" }],
+    });
 
     // Stuck: a live member commits offset 3 on each partition, then blocks on the next record.
     const stuck = kafka.consumer({ groupId: "stuck", maxWaitTimeInMs: 100 });
@@ -128,6 +134,22 @@ describe("LagMonitor against Brook", () => {
     );
     assert.equal(first.members, 0);
     assert.equal(first.type, "classic");
+    // A partition without a committed offset: committed -1 and lag -1 (kafka_exporter's values),
+    // left out of the total exactly as the group's fetchLag total (the console's group page) does.
+    const partial = monitor.group("partial")!;
+    assert.deepEqual(
+      partial.partitions.map((p) => [p.partition, p.committed, p.logEndOffset, p.lag, p.status]),
+      [
+        [0, 10, PER_PARTITION, PER_PARTITION - 10, null],
+        [1, -1, PER_PARTITION, -1, null],
+      ],
+    );
+    assert.equal(partial.totalLag, PER_PARTITION - 10);
+    assert.equal(partial.totalLag, Number((await admin.fetchLag({ groupId: "partial" })).totalLag));
+    assert.deepEqual(
+      monitor.history("partial").map((h) => h.totalLag),
+      [PER_PARTITION - 10],
+    );
 
     await commit("rewound", 5);
     for (let round = 1; round < 3; round++) {
