@@ -12,7 +12,7 @@
  * current step and phase (late, duplicated) change nothing. Deadlines are kept in the table and
  * checked against the database clock, so after a restart pending deadlines still fire.
  */
-import type { Consumer } from "../../client/consumer/types.js";
+import type { BrookConsumerConfig, Consumer } from "../../client/consumer/types.js";
 import type { Kafka } from "../../client/kafka.js";
 import type { Producer } from "../../client/producer/types.js";
 import type { KafkaMessage } from "../../client/types.js";
@@ -79,6 +79,8 @@ export interface SagaOrchestratorOptions<T = any> {
   table?: string;
   /** The consumer group reading replies (default `<name>-orchestrator`). */
   groupId?: string;
+  /** More settings for the reply consumer (session timeout, ...). */
+  consumerConfig?: Omit<BrookConsumerConfig, "groupId">;
   /** How often deadlines are checked (default 250 ms). */
   checkIntervalMs?: number;
   /**
@@ -387,7 +389,7 @@ export function sagaOrchestrator<T = any>(options: SagaOrchestratorOptions<T>): 
       stopped = false;
       producer = kafka.producer({ idempotent: true });
       await producer.connect();
-      consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+      consumer = kafka.consumer({ maxWaitTimeInMs: 100, ...options.consumerConfig, groupId });
       await consumer.connect();
       await consumer.subscribe({ topics: replyTopics, fromBeginning: true });
       await consumer.run({
