@@ -1,6 +1,7 @@
 /**
  * brook/patterns: the patterns the seed articles teach, as tested parts on Brook's client: retry
- * topics with a dead-letter topic and redrive, and idempotent consumers (PostgreSQL or Redis).
+ * topics with a dead-letter topic and redrive, idempotent consumers (PostgreSQL or Redis), and the
+ * transactional outbox relay from PostgreSQL.
  * They talk Kafka through the client only, so they work against Brook and any Kafka cluster.
  */
 export {
@@ -43,3 +44,17 @@ export {
   redisStore,
 } from "./idempotent.js";
 export * from "./saga/index.js";
+export {
+  createOutboxTable,
+  DEFAULT_STATE_TOPIC,
+  insertOutboxEvent,
+  OutboxError,
+  type OutboxEvent,
+  type OutboxKafka,
+  type OutboxRelay,
+  type OutboxRelayOptions,
+  type OutboxRelayStats,
+  type OutboxRow,
+  outboxTopic,
+  startOutboxRelay,
+} from "./outbox/index.js";
