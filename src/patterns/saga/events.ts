@@ -44,8 +44,8 @@ export class SagaMessageError extends SagaError {
 }
 
 /**
- * Reads a saga message. The type is the `event-type` header, else the value's `type` field (an
- * outbox row's payload); the saga id is `saga-id`, else the record key.
+ * Reads a saga message. The type is the `event-type` header, else the outbox relay's `type`
+ * header, else the value's `type` field; the saga id is `saga-id`, else the record key.
  */
 export function readSagaEvent(topic: string, partition: number, message: KafkaMessage): SagaEvent {
   let data: any = null;
@@ -60,6 +60,8 @@ export function readSagaEvent(topic: string, partition: number, message: KafkaMe
   }
   const type =
     headerText(message.headers, SagaHeaders.eventType) ??
+    // The outbox relay's header.
+    headerText(message.headers, "type") ??
     (data && typeof data === "object" && typeof data.type === "string" ? data.type : "");
   const sagaId =
     headerText(message.headers, SagaHeaders.sagaId) ?? (message.key ? message.key.toString("utf8") : "");

@@ -1,8 +1,10 @@
 /**
  * `sagaOrchestrator`: a saga driven by one coordinator whose state lives in PostgreSQL, one row per
  * saga instance (id, step, status, data, deadline). It sends each step's command, waits for the
- * step's reply until the step's deadline, and on a failure reply or a missed deadline sends the
- * compensating commands of the completed steps in reverse order.
+ * step's reply until the step's deadline, and on a failure reply sends the compensating commands
+ * of the completed steps in reverse order; on a missed deadline, of the timed-out step too (its
+ * command may have taken effect, only its reply late). A compensation without a reply is sent and
+ * passed; one with a reply is waited for and re-sent after each timeout, never given up.
  *
  * Every change of a saga happens in one PostgreSQL transaction holding the saga's row lock, and the
  * command it calls for is sent (and acknowledged) before that transaction commits. A crash before
@@ -328,10 +330,13 @@ export function sagaOrchestrator<T = any>(options: SagaOrchestratorOptions<T>): 
           if (!due[0].due) return undefined;
           const step = steps[state.step]!;
           if (state.status === "running") {
+            // The timed-out step is undone too: its command may have taken effect with only the
+            // reply late. Its compensation goes to the same topic and key, so it is handled after
+            // the command, and must be a no-op for a step that never happened.
             const next: SagaState<T> = {
               ...state,
               status: "compensating",
-              step: state.step - 1,
+              step: state.step,
               error: `timeout at ${step.name}`,
             };
             return [await enter(client, next), `timeout at ${step.name}`];
