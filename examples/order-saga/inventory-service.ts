@@ -6,7 +6,18 @@
  */
 import type pg from "pg";
 import { postgresStore, sagaParticipant } from "../../src/patterns/index.js";
-import { consumerConfig, env, INITIAL_STOCK, kafkaClient, log, main, pgPool, schema, service, topics } from "./lib.js";
+import {
+  consumerConfig,
+  env,
+  INITIAL_STOCK,
+  kafkaClient,
+  log,
+  main,
+  pgPool,
+  schema,
+  service,
+  topics,
+} from "./lib.js";
 
 const t = topics();
 const s = schema("inventory");
@@ -18,7 +29,11 @@ const participant = sagaParticipant({
   topic: t.inventory,
   store: postgresStore<pg.PoolClient>({ pool, table: `${s}.processed` }),
   consumerConfig,
-  emits: { "inventory.reserved": t.replies, "inventory.rejected": t.replies, "inventory.released": t.replies },
+  emits: {
+    "inventory.reserved": t.replies,
+    "inventory.rejected": t.replies,
+    "inventory.released": t.replies,
+  },
   handlers: {
     "inventory.reserve": async ({ sagaId, data }, { tx, emit }) => {
       const taken = await tx.query(
@@ -47,7 +62,10 @@ const participant = sagaParticipant({
         [sagaId],
       );
       for (const r of released.rows) {
-        await tx.query(`UPDATE ${s}.stock SET available = available + $2 WHERE product = $1`, [r.product, r.quantity]);
+        await tx.query(`UPDATE ${s}.stock SET available = available + $2 WHERE product = $1`, [
+          r.product,
+          r.quantity,
+        ]);
         log(`order ${sagaId}: released ${r.quantity} ${r.product}`);
       }
       emit("inventory.released", {});
@@ -57,11 +75,16 @@ const participant = sagaParticipant({
 
 main("inventory", async () => {
   await pool.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-  await pool.query(`CREATE TABLE IF NOT EXISTS ${s}.stock (product text PRIMARY KEY, available int NOT NULL CHECK (available >= 0))`);
+  await pool.query(
+    `CREATE TABLE IF NOT EXISTS ${s}.stock (product text PRIMARY KEY, available int NOT NULL CHECK (available >= 0))`,
+  );
   await pool.query(`CREATE TABLE IF NOT EXISTS ${s}.reservations (
     order_id text PRIMARY KEY, product text NOT NULL, quantity int NOT NULL, status text NOT NULL DEFAULT 'RESERVED')`);
   for (const [product, n] of Object.entries(INITIAL_STOCK)) {
-    await pool.query(`INSERT INTO ${s}.stock (product, available) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [product, n]);
+    await pool.query(`INSERT INTO ${s}.stock (product, available) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+      product,
+      n,
+    ]);
   }
   await postgresStore({ pool, table: `${s}.processed` }).createTable();
   await participant.run();

@@ -41,7 +41,10 @@ export function topics(prefix = env.prefix) {
 }
 
 /** Each service keeps its state in a PostgreSQL schema of its own. */
-export function schema(service: "orders" | "inventory" | "payment" | "shipping" | "notification", prefix = env.prefix) {
+export function schema(
+  service: "orders" | "inventory" | "payment" | "shipping" | "notification",
+  prefix = env.prefix,
+) {
   return `${prefix}_${service}`;
 }
 
@@ -51,7 +54,10 @@ export async function createDemoTopics(admin: Admin, prefix = env.prefix): Promi
   const existing = new Set(await admin.listTopics());
   const missing = Object.values(topics(prefix)).filter((t) => !existing.has(t));
   if (missing.length > 0) {
-    await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
+    await admin.createTopics({
+      topics: missing.map((topic) => ({ topic, numPartitions: 3 })),
+      waitForLeaders: true,
+    });
   }
 }
 

@@ -10,7 +10,11 @@ const t = topics();
 const s = schema("notification");
 const pool = pgPool();
 
-async function notify(tx: { query(text: string, values?: unknown[]): Promise<unknown> }, orderId: string, text: string) {
+async function notify(
+  tx: { query(text: string, values?: unknown[]): Promise<unknown> },
+  orderId: string,
+  text: string,
+) {
   await tx.query(`INSERT INTO ${s}.notifications (order_id, message) VALUES ($1, $2)`, [orderId, text]);
   log(`to customer: ${text}`);
 }
@@ -23,7 +27,11 @@ const participant = sagaParticipant({
   consumerConfig,
   handlers: {
     "order.completed": async ({ sagaId, data }, { tx }) =>
-      notify(tx, sagaId, `${data.customer}, your order ${sagaId} (${data.quantity} ${data.product}) is on its way`),
+      notify(
+        tx,
+        sagaId,
+        `${data.customer}, your order ${sagaId} (${data.quantity} ${data.product}) is on its way`,
+      ),
     "order.cancelled": async ({ sagaId, data }, { tx }) =>
       notify(tx, sagaId, `${data.customer}, your order ${sagaId} was cancelled (${data.reason})`),
   },

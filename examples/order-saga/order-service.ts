@@ -129,8 +129,10 @@ async function placeOrder(body: unknown): Promise<Order> {
     amount: Number(b.amount),
   };
   if (!order.customer || !order.product) throw new BadRequest("customer and product are required");
-  if (!Number.isInteger(order.quantity) || order.quantity < 1) throw new BadRequest("quantity must be a whole number ≥ 1");
-  if (!Number.isFinite(order.amount) || order.amount <= 0) throw new BadRequest("amount must be a number > 0");
+  if (!Number.isInteger(order.quantity) || order.quantity < 1)
+    throw new BadRequest("quantity must be a whole number ≥ 1");
+  if (!Number.isFinite(order.amount) || order.amount <= 0)
+    throw new BadRequest("amount must be a number > 0");
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
@@ -180,7 +182,9 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
   }
   const one = /^\/orders\/([^/]+)$/.exec(url.pathname);
   if (req.method === "GET" && one) {
-    const { rows } = await pool.query(`SELECT * FROM ${s}.orders WHERE id = $1`, [decodeURIComponent(one[1]!)]);
+    const { rows } = await pool.query(`SELECT * FROM ${s}.orders WHERE id = $1`, [
+      decodeURIComponent(one[1]!),
+    ]);
     return rows[0] ? send(res, 200, rows[0]) : send(res, 404, { error: "no such order" });
   }
   send(res, 404, { error: `no route ${req.method} ${url.pathname}` });
@@ -195,7 +199,13 @@ main("order", async () => {
   await createOutboxTable(pool, { table: outbox });
   await postgresStore({ pool, table: `${s}.processed` }).createTable();
   await orchestrator.createTable();
-  const relay = await startOutboxRelay({ kafka, pool, mode: "polling", table: outbox, topic: () => t.orders });
+  const relay = await startOutboxRelay({
+    kafka,
+    pool,
+    mode: "polling",
+    table: outbox,
+    topic: () => t.orders,
+  });
   await orchestrator.run();
   await sagaStarter.run();
   const server = createServer((req, res) => {

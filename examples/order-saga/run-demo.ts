@@ -35,7 +35,12 @@ const dataDir = mkdtempSync(join(tmpdir(), "brook-order-saga-"));
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 /** Starts a process and resolves when a line of its output matches `ready`. */
-function startProcess(name: string, args: string[], ready: RegExp, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+function startProcess(
+  name: string,
+  args: string[],
+  ready: RegExp,
+  env: NodeJS.ProcessEnv,
+): Promise<ChildProcess> {
   const echo = true;
   const child = spawn(process.execPath, ["--import", "tsx", ...args], {
     cwd: ROOT,
@@ -60,7 +65,9 @@ function startProcess(name: string, args: string[], ready: RegExp, env: NodeJS.P
       stderr += d.toString();
       if (echo) process.stderr.write(d);
     });
-    child.once("exit", (code) => reject(new Error(`${name} exited (${code}) before it was ready: ${stderr.trim().slice(-500)}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`${name} exited (${code}) before it was ready: ${stderr.trim().slice(-500)}`)),
+    );
   });
 }
 
@@ -93,7 +100,8 @@ async function stopAll(): Promise<void> {
 }
 
 async function dropSchemas(): Promise<void> {
-  if (flags.has("--keep")) return say(`PostgreSQL schemas kept: ${SERVICES.map((s) => schema(s)).join(", ")}`);
+  if (flags.has("--keep"))
+    return say(`PostgreSQL schemas kept: ${SERVICES.map((s) => schema(s)).join(", ")}`);
   const pool = pgPool();
   for (const s of SERVICES) await pool.query(`DROP SCHEMA IF EXISTS ${schema(s)} CASCADE`);
   await pool.end();
@@ -129,12 +137,24 @@ async function printState(): Promise<void> {
     if (rows.length === 0) say("  (none)");
     else console.table(rows);
   };
-  await table("orders", `SELECT id, customer, product, quantity, amount, status, reason FROM ${schema("orders")}.orders ORDER BY created_at`);
+  await table(
+    "orders",
+    `SELECT id, customer, product, quantity, amount, status, reason FROM ${schema("orders")}.orders ORDER BY created_at`,
+  );
   await table("sagas", `SELECT id, status, step, error FROM ${schema("orders")}.saga ORDER BY created_at`);
   await table("stock", `SELECT product, available FROM ${schema("inventory")}.stock ORDER BY product`);
-  await table("payments", `SELECT order_id, amount, status FROM ${schema("payment")}.payments ORDER BY order_id`);
-  await table("shipments", `SELECT order_id, product, quantity, status FROM ${schema("shipping")}.shipments ORDER BY order_id`);
-  await table("notifications", `SELECT order_id, message FROM ${schema("notification")}.notifications ORDER BY sent_at`);
+  await table(
+    "payments",
+    `SELECT order_id, amount, status FROM ${schema("payment")}.payments ORDER BY order_id`,
+  );
+  await table(
+    "shipments",
+    `SELECT order_id, product, quantity, status FROM ${schema("shipping")}.shipments ORDER BY order_id`,
+  );
+  await table(
+    "notifications",
+    `SELECT order_id, message FROM ${schema("notification")}.notifications ORDER BY sent_at`,
+  );
   await pool.end();
 }
 
@@ -205,7 +225,9 @@ async function run(): Promise<void> {
   const offsets = await admin.fetchTopicOffsets(dlt).catch(() => []);
   const dead = offsets.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0);
   say(`\n${dead} message(s) in the dead-letter topic ${dlt}`);
-  say(`  after fixing the cause, send them back with: npx brook -b 127.0.0.1:${brookPort} dlq redrive ${dlt}`);
+  say(
+    `  after fixing the cause, send them back with: npx brook -b 127.0.0.1:${brookPort} dlq redrive ${dlt}`,
+  );
   await admin.disconnect();
   await printState();
 }
@@ -233,5 +255,7 @@ if (flags.has("--exit")) await shutdown(0);
 say(
   `\nwatch it in the console: http://127.0.0.1:${consolePort}/ (topics ${prefix}.*, consumer groups ${prefix}.*, their lag)`,
 );
-say(`metrics: http://127.0.0.1:${metricsPort}/metrics; place more orders: curl -X POST http://127.0.0.1:${orderPort}/orders -H 'content-type: application/json' -d '{"customer":"zoe","product":"widget","quantity":1,"amount":10}'`);
+say(
+  `metrics: http://127.0.0.1:${metricsPort}/metrics; place more orders: curl -X POST http://127.0.0.1:${orderPort}/orders -H 'content-type: application/json' -d '{"customer":"zoe","product":"widget","quantity":1,"amount":10}'`,
+);
 say("Ctrl-C stops everything");
