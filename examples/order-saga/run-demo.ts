@@ -32,7 +32,9 @@ const { createDemoTopics, kafkaClient, pgPool, schema, SERVICES, topics } = awai
 const children: ChildProcess[] = [];
 const services = new Map<string, ChildProcess>();
 const dataDir = mkdtempSync(join(tmpdir(), "brook-order-saga-"));
-const say = (line: string) => process.stdout.write(`${line}\n`);
+const say = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
 
 /** Starts a process and resolves when a line of its output matches `ready`. */
 function startProcess(
