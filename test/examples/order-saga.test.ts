@@ -193,37 +193,41 @@ describe("the order-saga demo", { skip: noPostgres }, () => {
     );
   });
 
-  it("ends consistent with the payment service SIGKILLed and restarted in the middle of a burst of orders", async () => {
-    const payment = procs.get("payment")!;
-    const charged = () => payment.lines.filter((l) => l.includes(": charged ")).length;
-    const before = charged();
+  /** Stock added by the tests on top of INITIAL_STOCK. */
+  const restocked: Record<string, number> = { widget: 0, gadget: 0 };
+
+  async function burst(tag: string): Promise<string[]> {
     const placed: string[] = [];
     for (let i = 0; i < 12; i++) {
       placed.push(
         await post({
-          customer: `c${i}`,
+          customer: `${tag}${i}`,
           product: i % 2 === 0 ? "widget" : "gadget",
           quantity: 1 + (i % 3),
           amount: i % 5 === 4 ? 2000 : 10 + i,
         }),
       );
     }
-    assert.ok(
-      await payment.until(() => charged() >= before + 1, 60_000),
-      `payment handled nothing: ${payment.stderr.slice(-1000)}`,
-    );
-    await payment.kill("SIGKILL");
-    const restarted = startService("payment");
-    await ready("payment");
+    return placed;
+  }
 
+  /** Every order final; stock = initial + restocked - shipped; one charge at most per order, charged exactly for the completed. */
+  async function assertConsistent(placed: string[]): Promise<void> {
     const all = (await rows(`SELECT id FROM ${s("orders")}.orders`)).map((r) => r.id as string);
     for (const id of all) await finalStatus(id, 90_000);
     const orders = await rows(`SELECT id, product, quantity, status FROM ${s("orders")}.orders`);
     assert.ok(orders.every((o) => o.status === "COMPLETED" || o.status === "CANCELLED"));
+    for (const id of placed)
+      assert.ok(
+        orders.some((o) => o.id === id),
+        `order ${id} was lost`,
+      );
     const completed = new Set(orders.filter((o) => o.status === "COMPLETED").map((o) => o.id));
-    assert.ok(completed.size > 0, "no order completed");
+    assert.ok(
+      placed.some((id) => completed.has(id)),
+      "no order of the burst completed",
+    );
 
-    // Shipments and stock: stock = initial - what was shipped (and never negative).
     const shipped = await rows(
       `SELECT order_id, product, quantity FROM ${s("shipping")}.shipments WHERE status = 'SHIPPED'`,
     );
@@ -231,9 +235,9 @@ describe("the order-saga demo", { skip: noPostgres }, () => {
     for (const [product, initial] of Object.entries(INITIAL_STOCK)) {
       const out = shipped.filter((r) => r.product === product).reduce((n, r) => n + r.quantity, 0);
       const [row] = await rows(`SELECT available FROM ${s("inventory")}.stock WHERE product = $1`, [product]);
-      assert.equal(row.available, initial - out, `stock of ${product}`);
+      assert.equal(row.available, initial + restocked[product]! - out, `stock of ${product}`);
     }
-    // Payments: one row per order at most (the key), charged exactly for the completed orders.
+    // One payment row per order at most (the key), charged exactly for the completed orders.
     const payments = await rows(`SELECT order_id, status FROM ${s("payment")}.payments`);
     assert.equal(new Set(payments.map((p) => p.order_id)).size, payments.length);
     assert.deepEqual(
@@ -247,7 +251,6 @@ describe("the order-saga demo", { skip: noPostgres }, () => {
       `SELECT order_id FROM ${s("inventory")}.reservations WHERE status = 'RESERVED'`,
     );
     assert.deepEqual(reserved.map((r) => r.order_id).sort(), [...completed].sort());
-    // One notification per order.
     await until(
       async () =>
         (await rows(`SELECT count(*)::int AS n FROM ${s("notification")}.notifications`))[0].n ===
@@ -255,11 +258,56 @@ describe("the order-saga demo", { skip: noPostgres }, () => {
       30_000,
       "one notification per order",
     );
-    for (const id of placed) assert.ok(orders.some((o) => o.id === id));
+  }
+
+  async function restock(n: number): Promise<void> {
+    for (const product of Object.keys(INITIAL_STOCK)) {
+      await pool.query(`UPDATE ${s("inventory")}.stock SET available = available + $2 WHERE product = $1`, [
+        product,
+        n,
+      ]);
+      restocked[product]! += n;
+    }
+  }
+
+  it("ends consistent with the payment service SIGKILLed and restarted in the middle of a burst of orders", async () => {
+    const payment = procs.get("payment")!;
+    const charged = () => payment.lines.filter((l) => l.includes(": charged ")).length;
+    const before = charged();
+    const placed = await burst("p");
+    assert.ok(
+      await payment.until(() => charged() >= before + 1, 60_000),
+      `payment handled nothing: ${payment.stderr.slice(-1000)}`,
+    );
+    await payment.kill("SIGKILL");
+    const restarted = startService("payment");
+    await ready("payment");
+    await assertConsistent(placed);
     // The kill fell mid-burst: the restarted service had commands left to handle.
     assert.ok(
       restarted.lines.some((l) => / charged | declined /.test(l)),
       `the restarted payment service handled nothing (killed after ${charged()} charges)`,
     );
+  });
+
+  it("ends consistent with the order service (outbox relay, orchestrator) SIGKILLed and restarted mid-burst", async () => {
+    await restock(15);
+    const order = procs.get("orders")!;
+    const changes = () => order.lines.filter((l) => l.includes("] saga ")).length;
+    const before = changes();
+    const placed = await burst("o");
+    assert.ok(
+      await order.until(() => changes() >= before + 8, 60_000),
+      `no saga moved: ${order.stderr.slice(-1000)}`,
+    );
+    await order.kill("SIGKILL");
+    const { rows: inFlight } = await pool.query(
+      `SELECT count(*)::int AS n FROM ${s("orders")}.orders WHERE status = 'PENDING'`,
+    );
+    const restarted = startService("orders");
+    await ready("orders");
+    orderPort = Number((await restarted.line("[order] LISTENING ", 1000))!.split(" ").pop());
+    await assertConsistent(placed);
+    assert.ok(inFlight[0].n > 0, "every order had ended before the kill");
   });
 });

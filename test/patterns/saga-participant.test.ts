@@ -207,7 +207,7 @@ describe("sagaParticipant (choreography)", { skip: noPostgres }, () => {
         30_000,
         "two records in the DLT",
       );
-      const byId = new Map(dead.map((r) => [header(r.message, "event-id"), r.message]));
+      const byId = new Map(dead!.map((r) => [header(r.message, "event-id"), r.message]));
       assert.equal(header(byId.get("go-1")!, "kafka_dlt-exception-fqcn"), "SagaError");
       assert.match(
         header(byId.get("go-1")!, "kafka_dlt-exception-message") ?? "",

@@ -33,6 +33,8 @@ export interface SagaState<T = any> {
   error: string | null;
   /** Commands re-sent after a compensation's deadline passed. */
   resends: number;
+  /** False between a saga's insert and the send of its first command. */
+  dispatched: boolean;
 }
 
 export interface SagaCommand<T = any> {
@@ -127,6 +129,7 @@ function rowToState<T>(row: any): SagaState<T> {
     deadline: row.deadline,
     error: row.error,
     resends: row.resends,
+    dispatched: row.dispatched,
   };
 }
 
@@ -231,7 +234,7 @@ export function sagaOrchestrator<T = any>(options: SagaOrchestratorOptions<T>): 
 
   async function save(client: SagaPgClient, s: SagaState<T>): Promise<void> {
     await client.query(
-      `UPDATE ${table} SET step = $2, status = $3, data = $4, deadline = $5, error = $6, resends = $7, updated_at = now() WHERE id = $1`,
+      `UPDATE ${table} SET step = $2, status = $3, data = $4, deadline = $5, error = $6, resends = $7, dispatched = true, updated_at = now() WHERE id = $1`,
       [s.id, s.step, s.status, JSON.stringify(s.data ?? null), s.deadline, s.error, s.resends],
     );
   }
@@ -316,7 +319,7 @@ export function sagaOrchestrator<T = any>(options: SagaOrchestratorOptions<T>): 
   /** Fires the deadlines that passed (by the database clock). */
   async function checkDeadlines(): Promise<void> {
     const { rows } = await pool.query(
-      `SELECT id FROM ${table} WHERE status IN ('running', 'compensating') AND deadline <= now() ORDER BY deadline LIMIT 100`,
+      `SELECT id FROM ${table} WHERE (status IN ('running', 'compensating') AND deadline <= now()) OR (status = 'running' AND NOT dispatched) ORDER BY deadline NULLS FIRST LIMIT 100`,
     );
     for (const { id } of rows) {
       if (stopped) return;
@@ -324,6 +327,8 @@ export function sagaOrchestrator<T = any>(options: SagaOrchestratorOptions<T>): 
         id,
         async (client, state) => {
           if (state.status !== "running" && state.status !== "compensating") return undefined;
+          // Inserted, and its starter stopped before sending the first command.
+          if (!state.dispatched) return [await enter(client, state), "started (first command sent late)"];
           const { rows: due } = await client.query(`SELECT $1::timestamptz <= now() AS due`, [
             state.deadline,
           ]);
@@ -381,6 +386,7 @@ export function sagaOrchestrator<T = any>(options: SagaOrchestratorOptions<T>): 
           deadline timestamptz,
           error text,
           resends int NOT NULL DEFAULT 0,
+          dispatched boolean NOT NULL DEFAULT false,
           created_at timestamptz NOT NULL DEFAULT now(),
           updated_at timestamptz NOT NULL DEFAULT now()
         )`,
@@ -424,31 +430,22 @@ export function sagaOrchestrator<T = any>(options: SagaOrchestratorOptions<T>): 
       if (typeof id !== "string" || id === "")
         throw new TypeError("sagaOrchestrator.start: id must be a non-empty string");
       if (!producer) throw new SagaError("sagaOrchestrator.start: call run() first");
-      let created = false;
-      const client = await pool.connect();
-      let healthy = true;
+      // The row commits first, the command goes out in a second transaction holding its lock: a
+      // reply (however fast) then finds the row, and waits for the lock. A crash in between leaves
+      // an undispatched row, which the deadline check dispatches.
+      const inserted = await pool.query(
+        `INSERT INTO ${table} (id, step, status, data) VALUES ($1, 0, 'running', $2) ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [id, JSON.stringify(data ?? null)],
+      );
+      if (inserted.rows.length === 0) return false;
       let state: SagaState<T> | undefined;
-      try {
-        await client.query("BEGIN");
-        const inserted = await client.query(
-          `INSERT INTO ${table} (id, step, status, data) VALUES ($1, 0, 'running', $2) ON CONFLICT (id) DO NOTHING RETURNING *`,
-          [id, JSON.stringify(data ?? null)],
-        );
-        if (inserted.rows[0]) {
-          created = true;
-          state = await enter(client, rowToState<T>(inserted.rows[0]));
-        }
-        await client.query("COMMIT");
-      } catch (e) {
-        await client.query("ROLLBACK").catch(() => {
-          healthy = false;
-        });
-        throw e;
-      } finally {
-        client.release(healthy ? undefined : true);
-      }
+      await inTransaction(id, async (client, current) => {
+        if (current.dispatched) return undefined;
+        state = await enter(client, current);
+        return undefined;
+      });
       if (state) options.onChange?.(state, "started");
-      return created;
+      return true;
     },
     async get(id) {
       const { rows } = await pool.query(`SELECT * FROM ${table} WHERE id = $1`, [id]);
