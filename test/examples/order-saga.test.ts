@@ -227,6 +227,11 @@ describe("the order-saga demo", { skip: noPostgres }, () => {
       placed.some((id) => completed.has(id)),
       "no order of the burst completed",
     );
+    // Inventory and payment are given 30 s: a saga that waited that long lost a command or a reply.
+    const stalled = await rows(
+      `SELECT id, reason FROM ${s("orders")}.orders WHERE reason IN ('timeout at reserve-stock', 'timeout at charge-payment')`,
+    );
+    assert.deepEqual(stalled, []);
 
     const shipped = await rows(
       `SELECT order_id, product, quantity FROM ${s("shipping")}.shipments WHERE status = 'SHIPPED'`,
