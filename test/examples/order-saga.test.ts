@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { INITIAL_STOCK, SERVICES, createDemoTopics, schema, topics } from "../../examples/order-saga/lib.js";
 import type { Admin, Kafka } from "../../src/client/index.js";
+import { redrive } from "../../src/patterns/index.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
 import { quietKafka, until } from "../patterns/support.js";
 import { LineProcess } from "../support/line-process.js";
@@ -190,6 +191,18 @@ describe("the order-saga demo", { skip: noPostgres }, () => {
       },
       30_000,
       "the poison message in the DLT",
+    );
+    // Redriven (as `brook dlq redrive` does), it goes back to the payment commands, and, still
+    // not JSON, to the DLT again.
+    const result = await redrive({ kafka, dlt: `${topics(prefix).payment}-dlt` });
+    assert.deepEqual(result.byTopic, { [topics(prefix).payment]: 1 });
+    await until(
+      async () => {
+        const offsets = await admin.fetchTopicOffsets(`${topics(prefix).payment}-dlt`);
+        return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0) === 2;
+      },
+      30_000,
+      "the redriven poison message back in the DLT",
     );
   });
 

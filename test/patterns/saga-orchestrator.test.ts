@@ -134,7 +134,7 @@ describe("sagaOrchestrator", { skip: noPostgres }, () => {
     }
   });
 
-  it("a failure at the first step compensates nothing; bad arguments are clear errors", async () => {
+  it("a failure at the first step compensates nothing; an undispatched saga is sent on; bad arguments are clear errors", async () => {
     const prefix = newPrefix();
     const participants = await setup(prefix);
     const orchestrator = threeStepOrchestrator(kafka, pool, prefix, {});
@@ -145,6 +145,13 @@ describe("sagaOrchestrator", { skip: noPostgres }, () => {
       await orchestrator.start("first", { fail: "a" });
       assert.equal(await endOf(prefix, "first", 20_000), "compensated");
       assert.deepEqual(await effectsOf(pool, prefix, "first"), []);
+      // A row whose starter died between the insert and the first command (not dispatched):
+      // the deadline check sends the command and the saga runs.
+      await pool.query(
+        `INSERT INTO ${orchestrator.table} (id, step, status, data) VALUES ('orphan', 0, 'running', '{}')`,
+      );
+      assert.equal(await endOf(prefix, "orphan", 20_000), "completed");
+      assert.deepEqual(await effectsOf(pool, prefix, "orphan"), ["a", "b", "c"]);
       await assert.rejects(orchestrator.start("", {}), TypeError);
     } finally {
       await orchestrator.stop();
