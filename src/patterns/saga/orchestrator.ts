@@ -398,11 +398,21 @@ export function sagaOrchestrator<T = any>(options: SagaOrchestratorOptions<T>): 
     async run() {
       if (!stopped) throw new SagaError("sagaOrchestrator: run() was already called");
       stopped = false;
-      producer = kafka.producer({ idempotent: true });
-      await producer.connect();
-      consumer = kafka.consumer({ maxWaitTimeInMs: 100, ...options.consumerConfig, groupId });
-      await consumer.connect();
-      await consumer.subscribe({ topics: replyTopics, fromBeginning: true });
+      try {
+        producer = kafka.producer({ idempotent: true });
+        await producer.connect();
+        consumer = kafka.consumer({ maxWaitTimeInMs: 100, ...options.consumerConfig, groupId });
+        await consumer.connect();
+        await consumer.subscribe({ topics: replyTopics, fromBeginning: true });
+      } catch (e) {
+        // Not started: run() may be called again.
+        stopped = true;
+        await consumer?.disconnect().catch(() => {});
+        await producer?.disconnect().catch(() => {});
+        consumer = undefined;
+        producer = undefined;
+        throw e;
+      }
       await consumer.run({
         eachMessage: async ({ topic, partition, message }) => {
           try {

@@ -10,6 +10,7 @@
  * incoming id), which the next participant drops as duplicates. So nothing is lost and nothing
  * takes effect twice. The saga id and the other `saga-*` headers go along on everything emitted.
  */
+import { createHash } from "node:crypto";
 import type { BrookConsumerConfig } from "../../client/consumer/types.js";
 import type { Kafka } from "../../client/kafka.js";
 import type { Producer } from "../../client/producer/types.js";
@@ -67,6 +68,12 @@ export interface SagaParticipant {
   readonly declaration: { handles: string[]; compensates: string[]; emits: Record<string, string> };
   /** The retrying consumer underneath (its plan names the retry topics and the DLT). */
   readonly consumer: RetryingConsumer;
+}
+
+/** `<incoming id>/<type>[/<n>]`; hashed once longer than 200 characters (choreography chains grow by a hop each). */
+function derivedId(incoming: string, type: string, n: number): string {
+  const id = `${incoming}/${type}${n > 1 ? `/${n}` : ""}`;
+  return id.length <= 200 ? id : `sha256:${createHash("sha256").update(id).digest("hex")}`;
 }
 
 export function sagaParticipant<C>(options: SagaParticipantOptions<C>): SagaParticipant {
@@ -133,7 +140,7 @@ export function sagaParticipant<C>(options: SagaParticipantOptions<C>): SagaPart
               [SagaHeaders.sagaId]: event.sagaId,
               [SagaHeaders.eventType]: type,
               // Deterministic: handling the same event again emits the same ids.
-              [SagaHeaders.eventId]: `${event.id}/${type}${n > 1 ? `/${n}` : ""}`,
+              [SagaHeaders.eventId]: derivedId(event.id, type, n),
             },
           });
           byTopic.set(emits[type]!, list);
