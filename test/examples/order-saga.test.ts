@@ -22,7 +22,7 @@ import { LineProcess } from "../support/line-process.js";
 
 const PG = { host: "127.0.0.1", port: 5432, database: "test", user: process.env.PGUSER ?? "postgres" };
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const SHIP_TIMEOUT_MS = 5000;
+const SHIP_TIMEOUT_MS = 8000;
 
 async function postgresMissing(): Promise<string | false> {
   const client = new pg.Client({ ...PG, connectionTimeoutMillis: 3000 });

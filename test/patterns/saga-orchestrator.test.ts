@@ -97,7 +97,15 @@ describe("sagaOrchestrator", { skip: noPostgres }, () => {
   it("runs a saga to completion, fails one at its last step and compensates in reverse order, and times one out (the timed-out step undone first)", async () => {
     const prefix = newPrefix();
     const participants = await setup(prefix);
-    const orchestrator = threeStepOrchestrator(kafka, pool, prefix, { a: 10_000, b: 10_000, c: 1500 });
+    // 1500 ms for the saga that hangs at c, 20 s for the others (a loaded machine is slow).
+    const orchestrator = threeStepOrchestrator(
+      kafka,
+      pool,
+      prefix,
+      { a: 20_000, b: 20_000, c: 20_000 },
+      undefined,
+      1500,
+    );
     await orchestrator.createTable();
     await orchestrator.run();
     try {
@@ -117,6 +125,10 @@ describe("sagaOrchestrator", { skip: noPostgres }, () => {
       assert.equal(await endOf(prefix, "hangs", 20_000), "compensated");
       const waited = performance.now() - t0;
       assert.ok(waited >= 1400, `compensated after ${waited.toFixed(0)} ms, before c's 1500 ms deadline`);
+      assert.ok(
+        waited < 15_000,
+        `compensated after ${waited.toFixed(0)} ms: the 1500 ms timeout was not the saga's own`,
+      );
       // c's compensation is sent too (c might have acted with its reply late), before b's and a's.
       assert.deepEqual(await effectsOf(pool, prefix, "hangs"), ["a", "b", "undo c", "undo b", "undo a"]);
       const hung = await orchestrator.get("hangs");

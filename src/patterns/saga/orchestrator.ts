@@ -59,8 +59,11 @@ export interface SagaStep<T = any> {
     command: SagaCommand<T>;
     reply?: { topic: string; success(event: SagaEvent): boolean };
   };
-  /** How long to wait for the reply (and for a compensation's reply before re-sending it). */
-  timeoutMs: number;
+  /**
+   * How long to wait for the reply (and for a compensation's reply before re-sending it), ms; or
+   * a function of the saga, for timeouts that depend on its data.
+   */
+  timeoutMs: number | ((state: SagaState<T>) => number);
 }
 
 /** What `pg`'s pool offers that the orchestrator uses. */
@@ -150,8 +153,10 @@ export function sagaOrchestrator<T = any>(options: SagaOrchestratorOptions<T>): 
       throw new TypeError(`sagaOrchestrator: step "${s.name}" needs command.topic and command.build`);
     if (!s.reply?.topic || typeof s.reply.success !== "function")
       throw new TypeError(`sagaOrchestrator: step "${s.name}" needs reply.topic and reply.success`);
-    if (!Number.isFinite(s.timeoutMs) || s.timeoutMs <= 0)
-      throw new TypeError(`sagaOrchestrator: step "${s.name}" needs timeoutMs > 0, got ${s.timeoutMs}`);
+    if (typeof s.timeoutMs !== "function" && (!Number.isFinite(s.timeoutMs) || s.timeoutMs <= 0))
+      throw new TypeError(
+        `sagaOrchestrator: step "${s.name}" needs timeoutMs > 0 (or a function of the saga), got ${s.timeoutMs}`,
+      );
     if (s.compensate && (!s.compensate.command?.topic || typeof s.compensate.command.build !== "function"))
       throw new TypeError(
         `sagaOrchestrator: step "${s.name}" compensate needs command.topic and command.build`,
@@ -166,6 +171,15 @@ export function sagaOrchestrator<T = any>(options: SagaOrchestratorOptions<T>): 
     ),
   ];
 
+  /** A step's timeout for this saga (a function's answer checked like a number's). */
+  function timeoutOf(step: SagaStep<T>, state: SagaState<T>): number {
+    const ms = typeof step.timeoutMs === "function" ? step.timeoutMs(state) : step.timeoutMs;
+    if (!Number.isFinite(ms) || ms <= 0) {
+      throw new SagaError(`sagaOrchestrator: step "${step.name}" timeoutMs gave ${ms} for saga ${state.id}`);
+    }
+    return Math.round(ms);
+  }
+
   let producer: Producer | undefined;
   let consumer: Consumer | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -178,7 +192,7 @@ export function sagaOrchestrator<T = any>(options: SagaOrchestratorOptions<T>): 
     const undo = state.status === "compensating";
     const command = undo ? step.compensate!.command : step.command;
     const type = command.type ?? (undo ? `${step.name}.compensate` : step.name);
-    const deadline = state.deadline ? state.deadline.getTime() : Date.now() + step.timeoutMs;
+    const deadline = state.deadline ? state.deadline.getTime() : Date.now() + timeoutOf(step, state);
     await producer!.send({
       topic: command.topic,
       messages: [
@@ -219,7 +233,7 @@ export function sagaOrchestrator<T = any>(options: SagaOrchestratorOptions<T>): 
       }
       const step = steps[state.step]!;
       const { rows } = await client.query(`SELECT now() + $1::int * interval '1 millisecond' AS deadline`, [
-        step.timeoutMs,
+        timeoutOf(step, state),
       ]);
       state = { ...state, deadline: rows[0].deadline };
       await sendCommand(state);

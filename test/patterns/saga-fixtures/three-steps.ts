@@ -47,8 +47,10 @@ export function threeStepOrchestrator(
   kafka: Kafka,
   pool: pg.Pool,
   prefix: string,
+  /** Per step; `hangMs` (when given) applies instead to a saga that hangs at that step. */
   timeoutMs: Record<string, number>,
   onChange?: (id: string, status: string, step: number, cause: string) => void,
+  hangMs?: number,
 ): SagaOrchestrator<SagaData> {
   const t = topicsOf(prefix);
   const steps: SagaStep<SagaData>[] = STEP_NAMES.map((name) => ({
@@ -63,7 +65,10 @@ export function threeStepOrchestrator(
       command: { topic: t.commands[name]!, build: (s) => s.data },
       reply: { topic: t.replies, success: (e) => e.type === `${name}.undone` },
     },
-    timeoutMs: timeoutMs[name] ?? 10_000,
+    timeoutMs:
+      hangMs === undefined
+        ? (timeoutMs[name] ?? 10_000)
+        : (st) => (st.data.hang === name ? hangMs : (timeoutMs[name] ?? 10_000)),
   }));
   return sagaOrchestrator<SagaData>({
     kafka,
