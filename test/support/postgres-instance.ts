@@ -5,7 +5,7 @@
  * tests run as root the server programs run as the `postgres` OS user (initdb refuses root).
  * The machine's PostgreSQL configuration is never touched.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -71,20 +71,30 @@ export async function startPostgres(
     chownSync(dir, uid, gid);
   }
   chmodSync(dir, 0o700);
-  const run = (program: string, args: string[]) => {
-    const argv = asRoot ? ["-u", "postgres", "--", join(bin, program), ...args] : args;
-    const result = spawnSync(asRoot ? "runuser" : join(bin, program), argv, {
-      cwd: dir,
-      encoding: "utf8",
-      timeout: 120_000,
+  const command = (program: string, args: string[]): [string, string[]] =>
+    asRoot ? ["runuser", ["-u", "postgres", "--", join(bin, program), ...args]] : [join(bin, program), args];
+  // Asynchronous: the test process may host the Kafka broker a relay must reach while
+  // PostgreSQL shuts down (a fast shutdown waits for logical replication clients).
+  const run = (program: string, args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const [file, argv] = command(program, args);
+      execFile(file, argv, { cwd: dir, encoding: "utf8", timeout: 120_000 }, (error, stdout, stderr) => {
+        if (error) {
+          reject(
+            new Error(
+              `${program} ${args.join(" ")} failed (${error.code ?? error.signal}): ${stderr || stdout}`,
+            ),
+          );
+        } else {
+          resolve();
+        }
+      });
     });
-    if (result.status !== 0) {
-      throw new Error(
-        `${program} ${args.join(" ")} failed (${result.status ?? result.signal}): ${result.stderr || result.stdout}`,
-      );
-    }
+  const runSync = (program: string, args: string[]) => {
+    const [file, argv] = command(program, args);
+    spawnSync(file, argv, { cwd: dir, timeout: 30_000 });
   };
-  run("initdb", ["-D", dataDir, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
+  await run("initdb", ["-D", dataDir, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
   const port = await freePort();
   const settings: Record<string, string> = {
     port: String(port),
@@ -103,20 +113,27 @@ export async function startPostgres(
   const logFile = join(dir, "server.log");
   const start = () =>
     run("pg_ctl", ["-D", dataDir, "-l", logFile, "-w", "-t", "60", "-o", serverOptions, "start"]);
-  const stopServer = (mode: "fast" | "immediate") => {
+  const stopServer = async (mode: "fast" | "immediate") => {
     if (existsSync(join(dataDir, "postmaster.pid"))) {
-      run("pg_ctl", ["-D", dataDir, "-w", "-t", "60", "-m", mode, "stop"]);
+      await run("pg_ctl", ["-D", dataDir, "-w", "-t", "60", "-m", mode, "stop"]);
     }
   };
-  start();
+  await start();
   // A test process that dies without stop() must not leave a server behind.
   const onExit = () => {
-    try {
-      stopServer("immediate");
-    } catch {}
+    if (existsSync(join(dataDir, "postmaster.pid"))) {
+      runSync("pg_ctl", ["-D", dataDir, "-w", "-m", "immediate", "stop"]);
+    }
     rmSync(dir, { recursive: true, force: true });
   };
   process.on("exit", onExit);
+  // A test run stopped by a signal (a timeout) runs no exit handlers of its own.
+  const onSignal = (signal: NodeJS.Signals) => {
+    onExit();
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
   return {
     host: "127.0.0.1",
     port,
@@ -125,13 +142,15 @@ export async function startPostgres(
     connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`,
     dir,
     async restart(mode = "fast") {
-      stopServer(mode);
-      start();
+      await stopServer(mode);
+      await start();
     },
     async stop() {
       process.off("exit", onExit);
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
       try {
-        stopServer("fast");
+        await stopServer("fast");
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

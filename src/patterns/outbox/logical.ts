@@ -28,6 +28,10 @@ export function lsnToBigInt(lsn: string): bigint {
   return (BigInt(Number.parseInt(hi!, 16)) << 32n) | BigInt(Number.parseInt(lo!, 16));
 }
 
+export function formatLsn(lsn: bigint): string {
+  return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;
+}
+
 const slotState = new WeakMap<RelayContext, { slot: string; publication: string }>();
 
 export async function prepareLogical(
@@ -66,6 +70,15 @@ export async function prepareLogical(
   if (slots.rows.length === 0) {
     try {
       await pool.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [slot]);
+      // A slot streams what commits after its creation; rows already there are not relayed.
+      const { rows: existing } = await pool.query(
+        `SELECT count(*)::int AS n FROM ${quoteTable(context.table)}`,
+      );
+      if (existing[0].n > 0) {
+        context.logger.warn(
+          `outbox relay: created replication slot "${slot}"; the ${existing[0].n} rows already in ${context.table} are not relayed by logical mode (run polling mode once to drain them)`,
+        );
+      }
     } catch (e) {
       if ((e as { code?: string }).code !== "42710") throw e;
     }
@@ -141,14 +154,17 @@ export async function logicalSession(context: RelayContext): Promise<void> {
       }
     }
   });
+  // The service reports the position after the one it is given; PostgreSQL expects the end
+  // position itself (a fast shutdown waits until the reported position equals what it sent).
+  const confirm = (lsn: string) => service.acknowledge(formatLsn(lsnToBigInt(lsn) - 1n)).catch(() => false);
   service.on("heartbeat", (lsn: string, _time: number, shouldRespond: boolean) => {
     // With nothing received and unpublished, the server's position can be confirmed as is: it
     // lets the slot release WAL written by other tables' transactions.
     if (open === null && queue.length === 0 && !sending && lsnToBigInt(lsn) > lsnToBigInt(acknowledged)) {
       acknowledged = lsn;
-      service.acknowledge(acknowledged).catch(() => {});
+      void confirm(acknowledged);
     } else if (shouldRespond) {
-      service.acknowledge(acknowledged).catch(() => {});
+      void confirm(acknowledged);
     }
   });
   service.on("error", (e: unknown) => fail(e));
@@ -177,7 +193,7 @@ export async function logicalSession(context: RelayContext): Promise<void> {
         }
         if (!active) return;
         acknowledged = last.endLsn;
-        await service.acknowledge(last.endLsn);
+        await confirm(last.endLsn);
       } finally {
         sending = false;
       }
@@ -191,6 +207,7 @@ export async function logicalSession(context: RelayContext): Promise<void> {
     service.stop().catch(() => {});
   };
   try {
+    if (context.isStopping()) return;
     const streaming = service.subscribe(plugin, slot).then(() => {
       if (!context.isStopping()) throw new OutboxError("outbox relay: the replication stream ended");
     });

@@ -35,7 +35,7 @@ export interface OutboxLogger {
 export interface OutboxPool extends OutboxQueryable {
   end?(): Promise<void>;
   /** pg.Pool keeps its connection settings here; logical mode opens its replication connection with them. */
-  options?: Record<string, unknown>;
+  options?: object;
 }
 
 export interface OutboxRelayOptions {
