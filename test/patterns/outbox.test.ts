@@ -10,6 +10,7 @@ import pg from "pg";
 import type { Admin, Kafka } from "../../src/client/index.js";
 import { createOutboxTable, OutboxError, startOutboxRelay } from "../../src/patterns/index.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
+import { kafkajs } from "../client/consumer/support.js";
 import { type PostgresInstance, postgresUnavailable, startPostgres } from "../support/postgres-instance.js";
 import {
   checkKafka,
@@ -100,6 +101,42 @@ describe("outbox relay", { skip: skip ?? false }, () => {
         const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${table}`);
         assert.equal(rows[0].n, 0, "published rows are deleted");
       }
+    });
+  }
+
+  for (const mode of ["polling", "logical"] as const) {
+    it(`${mode}: the relay on KafkaJS 2.2.4's client`, async () => {
+      const table = `outbox_kafkajs_${mode}`;
+      await createOutboxTable(pool, { table });
+      const work: Workload = {
+        aggregateTypes: [unique(`Kjs${mode}`)],
+        aggregates: 10,
+        rolledBack: new Set(),
+        committedEvents: 0,
+      };
+      await createAggregates(pool, work.aggregateTypes, work.aggregates);
+      const reference = new kafkajs.Kafka({
+        clientId: "outbox-kafkajs",
+        brokers: [tb.bootstrap],
+        logLevel: kafkajs.logLevel.NOTHING,
+      });
+      const relay = await startOutboxRelay({
+        kafka: reference,
+        pool,
+        mode,
+        table,
+        relayId: unique(`kjs-${mode}`),
+        slot: `${table}_slot`,
+        pollIntervalMs: 50,
+        batchSize: 40,
+      });
+      try {
+        await writeEvents(pool, work, { events: 300, concurrency: 4, rollbackEvery: 4, table });
+        await waitForPublished(kafka, admin, work.aggregateTypes, 300, 60_000);
+      } finally {
+        await relay.stop();
+      }
+      assert.equal(await checkKafka(kafka, admin, pool, work), 300);
     });
   }
 
