@@ -153,6 +153,25 @@ describe("outbox relay", { skip: skip ?? false }, () => {
     }
   });
 
+  it("logical mode with a publication that leaves the table out is an error naming the fix", async () => {
+    await createOutboxTable(pool, { table: "outbox_unpublished" });
+    await createOutboxTable(pool, { table: "outbox_other" });
+    await pool.query("CREATE PUBLICATION other_pub FOR TABLE outbox_other");
+    await assert.rejects(
+      startOutboxRelay({
+        kafka,
+        pool,
+        mode: "logical",
+        table: "outbox_unpublished",
+        publication: "other_pub",
+      }),
+      (e: Error) =>
+        e instanceof OutboxError &&
+        /ALTER PUBLICATION "other_pub" ADD TABLE/.test(e.message) &&
+        !e.message.includes("\n"),
+    );
+  });
+
   it("logical mode on a server without wal_level=logical is a one-line error naming wal_level=logical", async (t) => {
     // The machine's own PostgreSQL runs with wal_level=replica; a private one is started if it is absent.
     const system = new pg.Pool({ host: "127.0.0.1", port: 5432, user: "postgres", database: "test", max: 2 });

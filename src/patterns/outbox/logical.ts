@@ -66,6 +66,18 @@ export async function prepareLogical(
       if ((e as { code?: string }).code !== "42710") throw e; // created meanwhile by another relay
     }
   }
+  const [schemaName, tableName] = context.table.includes(".")
+    ? context.table.split(".")
+    : [undefined, context.table];
+  const covered = await pool.query(
+    "SELECT 1 FROM pg_publication_tables WHERE pubname = $1 AND tablename = $2 AND ($3::text IS NULL OR schemaname = $3)",
+    [publication, tableName, schemaName ?? null],
+  );
+  if (covered.rows.length === 0) {
+    throw new OutboxError(
+      `outbox relay: publication "${publication}" does not include ${context.table}; add it (ALTER PUBLICATION "${publication}" ADD TABLE ${quoteTable(context.table)}) or name another publication`,
+    );
+  }
   const slots = await pool.query("SELECT plugin FROM pg_replication_slots WHERE slot_name = $1", [slot]);
   if (slots.rows.length === 0) {
     try {
@@ -107,6 +119,21 @@ export async function logicalSession(context: RelayContext): Promise<void> {
   const tableName = base.pop()!;
   const schemaName = base.pop();
   const queue: PendingTransaction[] = [];
+  // Backpressure while Kafka is slow or away: the replication socket stops being read once this
+  // many rows wait (the server then waits too, or drops the connection after wal_sender_timeout;
+  // the slot keeps everything unconfirmed).
+  const maxQueuedRows = context.batchSize * 20;
+  let queuedRows = 0;
+  let paused = false;
+  const pauseStream = (pause: boolean) => {
+    if (paused === pause) return;
+    // pg-logical-replication has no public pause; its connection's socket is where the data comes from.
+    const stream = (service as unknown as { _connection?: { stream?: { pause?(): void; resume?(): void } } })
+      ._connection?.stream;
+    if (pause) stream?.pause?.();
+    else stream?.resume?.();
+    paused = pause;
+  };
   let open: OutboxRow[] | null = null;
   let sending = false;
   let active = true;
@@ -148,8 +175,10 @@ export async function logicalSession(context: RelayContext): Promise<void> {
           queue.push({ rows: [], endLsn, end });
         } else {
           queue.push({ rows, endLsn, end });
+          queuedRows += rows.length;
         }
         work.notify();
+        if (queuedRows > maxQueuedRows) pauseStream(true);
         break;
       }
     }
@@ -182,6 +211,8 @@ export async function logicalSession(context: RelayContext): Promise<void> {
         batch.push(tx);
         rows += tx.rows.length;
       }
+      queuedRows -= rows;
+      if (queuedRows <= maxQueuedRows / 2) pauseStream(false);
       sending = true;
       try {
         const last = batch[batch.length - 1]!;
