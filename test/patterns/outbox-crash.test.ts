@@ -23,7 +23,7 @@ import {
   type Workload,
   writeEvents,
 } from "./outbox-fixtures/workload.js";
-import { quietKafka, unique } from "./support.js";
+import { quietKafka, sleep, unique } from "./support.js";
 
 const FIXTURE = fileURLToPath(new URL("./outbox-fixtures/relay-process.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -104,6 +104,9 @@ describe("outbox relay crashes", { skip: skip ?? false }, () => {
         await first.until(() => counts(first).published >= 600, 60_000),
         `first relay published too little: ${describeRelay(first)}`,
       );
+      // Anywhere in the next batches: inside a Kafka transaction, or between its commit and the
+      // rows' delete (polling) or the slot's confirmation (logical).
+      await sleep(Math.random() * 40);
       await first.kill("SIGKILL");
       const killedAt = counts(first).published;
       t.diagnostic(`first relay SIGKILLed after ${killedAt} published events`);
