@@ -88,6 +88,8 @@ export interface SagaOrchestratorOptions<T = any> {
   groupId?: string;
   /** More settings for the reply consumer (session timeout, ...). */
   consumerConfig?: Omit<BrookConsumerConfig, "groupId">;
+  /** Reply partitions handled at once (default 4). */
+  partitionsConsumedConcurrently?: number;
   /** How often deadlines are checked (default 250 ms). */
   checkIntervalMs?: number;
   /**
@@ -428,6 +430,8 @@ export function sagaOrchestrator<T = any>(options: SagaOrchestratorOptions<T>): 
         throw e;
       }
       await consumer.run({
+        // Partitions at once: one saga's replies share a partition (keyed by its id), so they stay in order.
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
         eachMessage: async ({ topic, partition, message }) => {
           try {
             await onReply(topic, partition, message);

@@ -55,6 +55,8 @@ export interface SagaParticipantOptions<C> {
   attempts?: number;
   backoff?: BackoffOptions;
   fromBeginning?: boolean;
+  /** Partitions handled at once (default 1; one saga's events share a partition, so they stay in order). */
+  partitionsConsumedConcurrently?: number;
   consumerConfig?: Omit<BrookConsumerConfig, "groupId">;
   /** Called once per handled event (not for duplicates), after its transaction committed. */
   onHandled?: (event: SagaEvent) => void;
@@ -161,6 +163,7 @@ export function sagaParticipant<C>(options: SagaParticipantOptions<C>): SagaPart
     backoff: options.backoff ?? { initialMs: 500, multiplier: 2 },
     nonRetryable: [SagaMessageError],
     fromBeginning: options.fromBeginning ?? true,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     consumerConfig: options.consumerConfig,
     handler: async (payload) => {
       // Types nobody here handles pass by without a trip through the idempotency store.

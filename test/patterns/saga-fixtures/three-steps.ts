@@ -103,6 +103,7 @@ export function threeParticipants(
       topic: t.commands[name]!,
       store: postgresStore({ pool, table: `${prefix}_processed_${name}` }),
       consumerConfig: { sessionTimeout: 3000, heartbeatInterval: 300, maxWaitTimeInMs: 100 },
+      partitionsConsumedConcurrently: 3,
       emits: { [`${name}.done`]: t.replies, [`${name}.failed`]: t.replies, [`${name}.undone`]: t.replies },
       handlers: {
         [name]: async (event, ctx) => {
