@@ -1,8 +1,7 @@
 /** What the console's routes share: one connection (admin, lazily a producer), the samplers. */
 import type { Admin } from "../client/admin/types.js";
-import { Cluster } from "../client/cluster/index.js";
+import type { Cluster } from "../client/cluster/index.js";
 import type { Kafka } from "../client/kafka.js";
-import { createLogger, logLevel } from "../client/logger.js";
 import type { Producer } from "../client/producer/types.js";
 import type { KafkaConfig } from "../client/types.js";
 import type { ClusterSampler } from "./sampler.js";
@@ -41,20 +40,4 @@ export interface ConsoleContext {
   /** The bootstrap list, as given. */
   bootstrap: string;
   version: string;
-}
-
-export function clusterFor(config: KafkaConfig): Cluster {
-  return new Cluster({
-    brokers: config.brokers,
-    clientId: config.clientId,
-    ssl: config.ssl,
-    sasl: config.sasl as never,
-    connectionTimeout: config.connectionTimeout,
-    authenticationTimeout: config.authenticationTimeout,
-    requestTimeout: config.requestTimeout,
-    logger: createLogger({ level: logLevel.NOTHING }),
-    retry: config.retry,
-    allowAutoTopicCreation: false,
-    isolationLevel: 0,
-  });
 }

@@ -3,6 +3,7 @@
  * (src/console/ui, built to dist/console/ui) at every other path. Binds 127.0.0.1 unless told
  * otherwise; any other address needs a user and password (basic auth on every route).
  */
+import { clusterFor } from "../client/cluster/from-config.js";
 import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,7 +19,7 @@ import { registerMessageRoutes } from "./api/messages.js";
 import { registerTopicRoutes } from "./api/topics.js";
 import { type ConsoleCredentials, checkBasicAuth, checkCsrf, checkLoopbackHost, isLoopback } from "./auth.js";
 import type { Cluster } from "../client/cluster/index.js";
-import { type ConsoleContext, clusterFor, type CoordinatorInfo, type LagView } from "./context.js";
+import type { ConsoleContext, CoordinatorInfo, LagView } from "./context.js";
 import { badRequest, errorHandler, HttpError, sendError } from "./errors.js";
 import { ClusterSampler } from "./sampler.js";
 

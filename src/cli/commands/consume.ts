@@ -17,12 +17,11 @@
  * offset under --read-committed); records written after the start are not printed.
  */
 import type { Command } from "commander";
-import { Cluster } from "../../client/cluster/index.js";
+import { clusterFor } from "../../client/cluster/from-config.js";
+import type { Cluster } from "../../client/cluster/index.js";
 import type { ConsumedMessage, ConsumedRecord } from "../../client/consumer/decode.js";
 import { EARLIEST, LATEST, listOffsets } from "../../client/consumer/offsets.js";
 import type { Consumer } from "../../client/consumer/types.js";
-import { createLogger, logLevel } from "../../client/logger.js";
-import type { KafkaConfig } from "../../client/types.js";
 import { action, contextOf, intOption, parseDuration, parseTimestamp, partitionList } from "../common.js";
 import { CliError, UsageError } from "../errors.js";
 import {
@@ -98,23 +97,6 @@ export function registerConsume(program: Command): void {
     .option("--pretty", "re-indent values that are JSON")
     .option("--read-committed", "read only committed transactional records (isolation level read_committed)")
     .action(action(consume));
-}
-
-/** A Cluster (connections and metadata) of Brook's client for the command's connection settings. */
-export function clusterFor(config: KafkaConfig, isolationLevel = 0, allowAutoTopicCreation = false): Cluster {
-  return new Cluster({
-    brokers: config.brokers,
-    clientId: config.clientId,
-    ssl: config.ssl,
-    sasl: config.sasl as never,
-    connectionTimeout: config.connectionTimeout,
-    authenticationTimeout: config.authenticationTimeout,
-    requestTimeout: config.requestTimeout,
-    logger: createLogger({ level: logLevel.NOTHING }),
-    retry: config.retry,
-    allowAutoTopicCreation,
-    isolationLevel,
-  });
 }
 
 interface Plan {

@@ -16,9 +16,9 @@ import { type Command, Option } from "commander";
 import { CompressionTypes } from "../../client/enums.js";
 import type { Producer } from "../../client/producer/types.js";
 import type { IHeaders, Message } from "../../client/types.js";
+import { clusterFor } from "../../client/cluster/from-config.js";
 import { action, collect, contextOf, intOption, keyValues } from "../common.js";
 import { CliError, describeError, UsageError } from "../errors.js";
-import { clusterFor } from "./consume.js";
 import { createMeter, type Meter } from "./progress.js";
 import { unescapeBytes } from "./record-format.js";
 
