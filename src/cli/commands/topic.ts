@@ -1,5 +1,6 @@
 /** `brook topic create|list|describe|alter-config|add-partitions|delete|trim`. */
 import type { Command } from "commander";
+import { describeTopicPartitions } from "../../client/admin/topic-description.js";
 import type { Admin } from "../../client/admin/types.js";
 import { ConfigResourceTypes, ConfigSource } from "../../client/enums.js";
 import { protocolError } from "../../client/errors.js";
@@ -414,50 +415,14 @@ export interface TopicDescription {
 }
 
 export async function describeTopic(admin: Admin, name: string): Promise<TopicDescription> {
-  const { topics } = await admin.fetchTopicMetadata({ topics: [name] });
-  const meta = topics[0]!;
-  const [marks, configs, dirs] = await Promise.all([
-    admin.fetchTopicWatermarks(name),
-    admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name }] }),
-    admin
-      .describeLogDirs({ topics: [{ topic: name, partitions: meta.partitions.map((p) => p.partitionId) }] })
-      .catch(() => null),
-  ]);
-  // A partition's size on its leader (replicas hold the same bytes).
-  const sizeOf = (partition: number, leader: number): number => {
-    for (const b of dirs ?? []) {
-      if (b.nodeId !== leader) continue;
-      for (const d of b.logDirs) {
-        const p = d.topics
-          .find((t) => t.topic === name)
-          ?.partitions.find((x) => x.partition === partition && !x.isFuture);
-        if (p) return p.size;
-      }
-    }
-    return -1;
-  };
-  const partitions = meta.partitions
-    .slice()
-    .sort((a, b) => a.partitionId - b.partitionId)
-    .map((p) => {
-      const m = marks.find((x) => x.partition === p.partitionId);
-      return {
-        partition: p.partitionId,
-        leader: p.leader,
-        replicas: p.replicas,
-        isr: p.isr,
-        logStartOffset: m?.low ?? "-1",
-        highWatermark: m?.high ?? "-1",
-        lastStableOffset: m?.lastStable ?? "-1",
-        size: sizeOf(p.partitionId, p.leader),
-      };
-    });
+  const described = await describeTopicPartitions(admin, name);
+  const partitions = described.partitions.map((p) => ({ ...p, size: p.size ?? -1 }));
   const sizes = partitions.map((p) => p.size);
-  const entries = configs.resources[0]?.configEntries ?? [];
+  const entries = described.configEntries;
   return {
     name,
     internal: isInternal(name),
-    replicationFactor: meta.partitions[0]?.replicas.length ?? 0,
+    replicationFactor: described.replicationFactor,
     size: sizes.some((s) => s < 0) ? -1 : sizes.reduce((a, b) => a + b, 0),
     partitions,
     configs: entries

@@ -5,7 +5,8 @@
  * does not report log directories.
  */
 import type { FastifyInstance } from "fastify";
-import type { Admin, BrokerLogDirs, PartitionWatermarks } from "../../client/admin/types.js";
+import { describeTopicPartitions, leaderPartitionSize } from "../../client/admin/topic-description.js";
+import type { Admin, PartitionWatermarks } from "../../client/admin/types.js";
 import { ConfigResourceTypes } from "../../client/enums.js";
 import type { ConsoleContext } from "../context.js";
 import { badRequest, HttpError } from "../errors.js";
@@ -21,25 +22,6 @@ import {
 } from "./input.js";
 
 type Params = { Params: { name: string } };
-
-/** Each partition's size on its leader (replicas hold the same bytes); null when not reported. */
-function sizeOf(
-  dirs: BrokerLogDirs[] | null,
-  topic: string,
-  partition: number,
-  leader: number,
-): number | null {
-  for (const b of dirs ?? []) {
-    if (b.nodeId !== leader) continue;
-    for (const d of b.logDirs) {
-      const p = d.topics
-        .find((t) => t.topic === topic)
-        ?.partitions.find((x) => x.partition === partition && !x.isFuture);
-      if (p) return p.size;
-    }
-  }
-  return null;
-}
 
 /** 404 UNKNOWN_TOPIC_OR_PARTITION unless the topic exists (asked before changing anything). */
 export async function requireTopic(admin: Admin, name: string): Promise<void> {
@@ -65,7 +47,7 @@ export function registerTopicRoutes(app: FastifyInstance, ctx: ConsoleContext): 
     return shown
       .map((t, i) => {
         const m = marks[i]!;
-        const sizes = t.partitions.map((p) => sizeOf(dirs, t.name, p.partitionId, p.leader));
+        const sizes = t.partitions.map((p) => leaderPartitionSize(dirs, t.name, p.partitionId, p.leader));
         return {
           name: t.name,
           internal: isInternalTopic(t.name),
@@ -102,38 +84,21 @@ export function registerTopicRoutes(app: FastifyInstance, ctx: ConsoleContext): 
   app.get<Params>("/api/topics/:name", async (request) => {
     const { name } = request.params;
     await requireTopic(admin, name);
-    const { topics } = await admin.fetchTopicMetadata({ topics: [name] });
-    const meta = topics[0]!;
-    const [marks, configs, dirs] = await Promise.all([
-      admin.fetchTopicWatermarks(name),
-      admin.describeConfigs({
-        includeSynonyms: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name }],
-      }),
-      admin
-        .describeLogDirs({ topics: [{ topic: name, partitions: meta.partitions.map((p) => p.partitionId) }] })
-        .catch(() => null),
-    ]);
+    const described = await describeTopicPartitions(admin, name);
     return {
       name,
       internal: isInternalTopic(name),
-      partitions: meta.partitions
-        .slice()
-        .sort((a, b) => a.partitionId - b.partitionId)
-        .map((p) => {
-          const m = marks.find((x) => x.partition === p.partitionId);
-          return {
-            partition: p.partitionId,
-            leader: p.leader,
-            replicas: p.replicas,
-            isr: p.isr,
-            logStartOffset: Number(m?.low ?? -1),
-            highWatermark: Number(m?.high ?? -1),
-            lastStableOffset: Number(m?.lastStable ?? -1),
-            sizeBytes: sizeOf(dirs, name, p.partitionId, p.leader),
-          };
-        }),
-      configs: configRows(configs.resources[0]?.configEntries ?? []),
+      partitions: described.partitions.map((p) => ({
+        partition: p.partition,
+        leader: p.leader,
+        replicas: p.replicas,
+        isr: p.isr,
+        logStartOffset: Number(p.logStartOffset),
+        highWatermark: Number(p.highWatermark),
+        lastStableOffset: Number(p.lastStableOffset),
+        sizeBytes: p.size,
+      })),
+      configs: configRows(described.configEntries),
     };
   });
 
