@@ -1,11 +1,11 @@
 /** `brook cluster info|health|config|logdirs`. */
 import type { Command } from "commander";
+import { configRows } from "../../client/admin/config-rows.js";
 import type { Admin } from "../../client/admin/types.js";
 import { ConfigResourceTypes } from "../../client/enums.js";
 import { action, collect, contextOf, intOption, keyValues, withAdmin } from "../common.js";
 import { describeError, UsageError } from "../errors.js";
 import { emit, humanBytes, outputFormat, table } from "../output.js";
-import { SOURCE_NAMES } from "./topic.js";
 
 const FORMAT_HELP = "output: table, json or yaml";
 
@@ -223,16 +223,9 @@ Examples:
               },
             ],
           });
-          const rows = (res.resources[0]?.configEntries ?? [])
-            .map((c) => ({
-              name: c.configName,
-              value: c.isSensitive ? null : c.configValue,
-              source: SOURCE_NAMES[c.configSource] ?? String(c.configSource),
-              readOnly: c.readOnly,
-              sensitive: c.isSensitive,
-            }))
-            .filter((c) => !opts.nonDefault || c.source !== "DEFAULT_CONFIG")
-            .sort((a, b) => (a.name < b.name ? -1 : 1));
+          const rows = configRows(res.resources[0]?.configEntries ?? [])
+            .map(({ isDefault: _, ...row }) => row)
+            .filter((c) => !opts.nonDefault || c.source !== "DEFAULT_CONFIG");
           emit(format, { broker: id, configs: rows }, () =>
             table(
               ["CONFIG", "VALUE", "SOURCE", "READ-ONLY"],

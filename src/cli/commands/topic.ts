@@ -1,8 +1,9 @@
 /** `brook topic create|list|describe|alter-config|add-partitions|delete|trim`. */
 import type { Command } from "commander";
 import { describeTopicPartitions } from "../../client/admin/topic-description.js";
+import { configSourceName } from "../../client/admin/config-rows.js";
 import type { Admin } from "../../client/admin/types.js";
-import { ConfigResourceTypes, ConfigSource } from "../../client/enums.js";
+import { ConfigResourceTypes } from "../../client/enums.js";
 import { protocolError } from "../../client/errors.js";
 import { ErrorCode } from "../../protocol/error-codes.js";
 import {
@@ -20,17 +21,6 @@ import { CliError, describeError, UsageError } from "../errors.js";
 import { emit, humanBytes, outputFormat, table } from "../output.js";
 
 const FORMAT_HELP = "output: table, json or yaml";
-
-/** Config source names as Kafka's tools print them. */
-export const SOURCE_NAMES: Record<number, string> = {
-  [ConfigSource.UNKNOWN]: "UNKNOWN",
-  [ConfigSource.TOPIC_CONFIG]: "DYNAMIC_TOPIC_CONFIG",
-  [ConfigSource.DYNAMIC_BROKER_CONFIG]: "DYNAMIC_BROKER_CONFIG",
-  [ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG]: "DYNAMIC_DEFAULT_BROKER_CONFIG",
-  [ConfigSource.STATIC_BROKER_CONFIG]: "STATIC_BROKER_CONFIG",
-  [ConfigSource.DEFAULT_CONFIG]: "DEFAULT_CONFIG",
-  [ConfigSource.DYNAMIC_BROKER_LOGGER_CONFIG]: "DYNAMIC_BROKER_LOGGER_CONFIG",
-};
 
 const isInternal = (name: string) => name.startsWith("__");
 
@@ -429,7 +419,7 @@ export async function describeTopic(admin: Admin, name: string): Promise<TopicDe
       .map((c) => ({
         name: c.configName,
         value: c.configValue,
-        source: SOURCE_NAMES[c.configSource] ?? String(c.configSource),
+        source: configSourceName(c.configSource),
         sensitive: c.isSensitive,
         readOnly: c.readOnly,
       }))

@@ -5,10 +5,11 @@
  * `BROKER_NOT_AVAILABLE`; a Kafka authorization failure anywhere is 403 with its Kafka error name.
  */
 import type { FastifyInstance } from "fastify";
+import { configRows } from "../../client/admin/config-rows.js";
 import { ConfigResourceTypes } from "../../client/enums.js";
 import type { ConsoleContext } from "../context.js";
 import { HttpError, sendError, toHttpError } from "../errors.js";
-import { configRows, isInternalTopic, wholeNumber } from "./input.js";
+import { isInternalTopic, wholeNumber } from "./input.js";
 
 export function registerClusterRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   const { admin } = ctx;

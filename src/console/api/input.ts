@@ -1,6 +1,4 @@
 /** Checks of request input: each failure is a 400 naming the field and what was expected. */
-import { ConfigSource } from "../../client/enums.js";
-import type { ConfigEntries } from "../../client/admin/types.js";
 import { badRequest } from "../errors.js";
 
 export type Body = Record<string, unknown>;
@@ -54,40 +52,6 @@ export function stringList(name: string, value: unknown): string[] {
     throw badRequest(`${name}: expected an array of names`);
   }
   return value as string[];
-}
-
-/** Config source names as Kafka's tools and Kafka UI print them. */
-const SOURCE_NAMES: Record<number, string> = {
-  [ConfigSource.UNKNOWN]: "UNKNOWN",
-  [ConfigSource.TOPIC_CONFIG]: "DYNAMIC_TOPIC_CONFIG",
-  [ConfigSource.DYNAMIC_BROKER_CONFIG]: "DYNAMIC_BROKER_CONFIG",
-  [ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG]: "DYNAMIC_DEFAULT_BROKER_CONFIG",
-  [ConfigSource.STATIC_BROKER_CONFIG]: "STATIC_BROKER_CONFIG",
-  [ConfigSource.DEFAULT_CONFIG]: "DEFAULT_CONFIG",
-  [ConfigSource.DYNAMIC_BROKER_LOGGER_CONFIG]: "DYNAMIC_BROKER_LOGGER_CONFIG",
-};
-
-export interface ConfigRow {
-  name: string;
-  value: string | null;
-  source: string;
-  readOnly: boolean;
-  sensitive: boolean;
-  isDefault: boolean;
-}
-
-export function configRows(entries: ConfigEntries[]): ConfigRow[] {
-  return entries
-    .map((c) => ({
-      name: c.configName,
-      // A sensitive value is never sent, whatever the cluster answered.
-      value: c.isSensitive ? null : c.configValue,
-      source: SOURCE_NAMES[c.configSource] ?? String(c.configSource),
-      readOnly: c.readOnly,
-      sensitive: c.isSensitive,
-      isDefault: c.isDefault || c.configSource === ConfigSource.DEFAULT_CONFIG,
-    }))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export const isInternalTopic = (name: string): boolean => name.startsWith("__");

@@ -5,6 +5,7 @@
  * does not report log directories.
  */
 import type { FastifyInstance } from "fastify";
+import { configRows } from "../../client/admin/config-rows.js";
 import { describeTopicPartitions, leaderPartitionSize } from "../../client/admin/topic-description.js";
 import type { Admin, PartitionWatermarks } from "../../client/admin/types.js";
 import { ConfigResourceTypes } from "../../client/enums.js";
@@ -12,7 +13,6 @@ import type { ConsoleContext } from "../context.js";
 import { badRequest, HttpError } from "../errors.js";
 import {
   bodyOf,
-  configRows,
   isInternalTopic,
   optionalWholeNumber,
   requiredString,
