@@ -2,11 +2,10 @@
  * How the CLI fails: one readable line on stderr and an exit code — 1 when the cluster refused or
  * could not be reached, 2 when the command line itself is wrong (as commander's own usage errors).
  */
+import { isConnectFailure, rootCause } from "../client/error-cause.js";
 import {
-  KafkaJSAggregateError,
   KafkaJSConnectionError,
   KafkaJSError,
-  KafkaJSNumberOfRetriesExceeded,
   KafkaJSProtocolError,
   KafkaJSSASLAuthenticationError,
 } from "../client/errors.js";
@@ -61,23 +60,11 @@ const HINTS: Record<string, string> = {
   COORDINATOR_NOT_AVAILABLE: "the group coordinator is not ready; try again",
 };
 
-function rootCause(e: unknown): unknown {
-  let cur = e;
-  for (let i = 0; i < 5 && cur instanceof KafkaJSNumberOfRetriesExceeded; i++) {
-    const next = (cur as { cause?: unknown }).cause;
-    if (!next) break;
-    cur = next;
-  }
-  return cur;
-}
-
 /** One line for an error from the client, the file system or the CLI itself, and its exit code. */
 export function describeError(e: unknown, brokers?: string[]): { line: string; exitCode: number } {
   if (e instanceof CliError) return { line: e.message, exitCode: e.exitCode };
   const cause = rootCause(e);
-  if (cause instanceof KafkaJSAggregateError && cause.errors.length > 0) {
-    return describeError(cause.errors[0], brokers);
-  }
+  if (cause instanceof CliError) return { line: cause.message, exitCode: cause.exitCode };
   if (cause instanceof KafkaJSProtocolError && cause.type) {
     const hint = HINTS[cause.type];
     // The broker's own message when it sent one ("Topic 't' already exists."), else the code's text.
@@ -109,9 +96,4 @@ export function describeError(e: unknown, brokers?: string[]): { line: string; e
     return { line: `${err.message}`, exitCode: 1 };
   }
   return { line: cause instanceof Error ? cause.message : String(cause), exitCode: 1 };
-}
-
-function isConnectFailure(e: unknown): boolean {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  return code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EHOSTUNREACH" || code === "ETIMEDOUT";
 }

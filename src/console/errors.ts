@@ -5,11 +5,10 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { KafkaJSOffsetResetError } from "../client/admin/offset-reset.js";
+import { isConnectFailure, rootCause } from "../client/error-cause.js";
 import {
-  KafkaJSAggregateError,
   KafkaJSConnectionError,
   KafkaJSError,
-  KafkaJSNumberOfRetriesExceeded,
   KafkaJSProtocolError,
   KafkaJSSASLAuthenticationError,
 } from "../client/errors.js";
@@ -55,16 +54,6 @@ const STATUS_BY_KAFKA_ERROR: Record<string, number> = {
   CLUSTER_AUTHORIZATION_FAILED: 403,
 };
 
-function rootCause(e: unknown): unknown {
-  let cur = e;
-  for (let i = 0; i < 5; i++) {
-    if (cur instanceof KafkaJSNumberOfRetriesExceeded && cur.cause) cur = cur.cause;
-    else if (cur instanceof KafkaJSAggregateError && cur.errors.length > 0) cur = cur.errors[0];
-    else break;
-  }
-  return cur;
-}
-
 /** An error of the client, fastify or the console itself as status, code and one line. */
 export function toHttpError(e: unknown): HttpError {
   if (e instanceof HttpError) return e;
@@ -101,11 +90,6 @@ export function toHttpError(e: unknown): HttpError {
     );
   }
   return new HttpError(500, "INTERNAL", oneLine(cause instanceof Error ? cause.message : String(cause)));
-}
-
-function isConnectFailure(e: unknown): boolean {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  return code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EHOSTUNREACH" || code === "ETIMEDOUT";
 }
 
 function oneLine(text: string): string {
