@@ -2,6 +2,7 @@
  * Output for people and for scripts: aligned tables with upper-case column names (the style of
  * Kafka's own tools), or the same facts as JSON or YAML with stable lower-case keys.
  */
+import { scaleBytes } from "../tools/bytes.js";
 import YAML from "yaml";
 import { UsageError } from "./errors.js";
 
@@ -41,12 +42,6 @@ export function emit(format: OutputFormat, doc: unknown, human: () => string): v
 
 export function humanBytes(n: number): string {
   if (n < 0) return "-";
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${v} B` : `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
+  const { value, unit } = scaleBytes(n);
+  return unit === "B" ? `${value} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${unit}`;
 }

@@ -1,4 +1,5 @@
 /** Formatting of numbers, sizes, times and record bytes for display and export. */
+import { scaleBytes } from "../../tools/bytes.js";
 import type { Bytes, Message } from "./api.js";
 
 const numberFormat = new Intl.NumberFormat("en-US");
@@ -14,14 +15,8 @@ export function formatRate(n: number | null | undefined): string {
 
 export function formatBytes(n: number | null | undefined): string {
   if (n === null || n === undefined) return "—";
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${v} B` : `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
+  const { value, unit } = scaleBytes(n);
+  return unit === "B" ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${unit}`;
 }
 
 /** Local time with milliseconds, sortable: 2026-12-07 14:32:16.123. */
