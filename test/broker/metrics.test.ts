@@ -8,13 +8,13 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Gauge, Registry } from "prom-client";
 import { type Consumer, Kafka, logLevel } from "../../src/client/index.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
+import { freePort, one, parseMetrics, pick, until } from "../metrics/support.js";
 
 const TOPIC = "metered";
 const GROUP = "metered-readers";
@@ -22,65 +22,6 @@ const PER_PARTITION = 50;
 const N = 2 * PER_PARTITION;
 const COMMITTED = 20;
 const TRUE_LAG = 2 * (PER_PARTITION - COMMITTED);
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** The Prometheus text format's samples (enough of it for these metrics). */
-function parseMetrics(text: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)/.exec(line);
-    assert.ok(m, `unparseable metrics line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
-      labels[l[1]!] = l[2]!;
-    out.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return out;
-}
-
-function pick(samples: Sample[], name: string, labels: Record<string, string> = {}): Sample[] {
-  return samples.filter(
-    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-  );
-}
-
-function one(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  const found = pick(samples, name, labels);
-  assert.equal(found.length, 1, `${name}${JSON.stringify(labels)}: ${found.length} samples`);
-  return found[0]!.value;
-}
-
-async function until<T>(
-  fn: () => T | undefined | false | Promise<T | undefined | false>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe("broker metrics endpoint", () => {
   let tb: TestBroker;

@@ -9,23 +9,10 @@ import { after, before, describe, it } from "node:test";
 import { type Admin, type Consumer, Kafka, logLevel, type Producer } from "../../src/client/index.js";
 import { LagMonitor } from "../../src/metrics/lag-monitor.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
+import { until } from "./support.js";
 
 const TOPIC = "lagged";
 const PER_PARTITION = 50;
-
-async function until<T>(
-  fn: () => T | undefined | false | Promise<T | undefined | false>,
-  ms: number,
-  what: string,
-) {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("LagMonitor against Brook", () => {
   let tb: TestBroker;
