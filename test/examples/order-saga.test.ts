@@ -17,24 +17,11 @@ import { INITIAL_STOCK, SERVICES, createDemoTopics, schema, topics } from "../..
 import type { Admin, Kafka } from "../../src/client/index.js";
 import { redrive } from "../../src/patterns/index.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
-import { quietKafka, until } from "../patterns/support.js";
+import { quietKafka, until, PG, postgresMissing } from "../patterns/support.js";
 import { LineProcess } from "../support/line-process.js";
 
-const PG = { host: "127.0.0.1", port: 5432, database: "test", user: process.env.PGUSER ?? "postgres" };
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SHIP_TIMEOUT_MS = 8000;
-
-async function postgresMissing(): Promise<string | false> {
-  const client = new pg.Client({ ...PG, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    return false;
-  } catch (e) {
-    return `PostgreSQL is not reachable at 127.0.0.1:5432 database test (${(e as Error).message}); start it (Debian: apt-get install postgresql; pg_ctlcluster <version> main start)`;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 const noPostgres = await postgresMissing();
 
 describe("the order-saga demo", { skip: noPostgres }, () => {

@@ -5,29 +5,20 @@
  * (read_committed), however the kill fell.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import type { Admin, Kafka } from "../../src/client/index.js";
 import { retryPlan } from "../../src/patterns/index.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
-import { LineProcess } from "../support/line-process.js";
-import { createTopic, quietKafka, readAll, sleep, unique, until } from "./support.js";
+import type { LineProcess } from "../support/line-process.js";
+import { createTopic, quietKafka, readAll, sleep, unique, until, spawnTsx } from "./support.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/retrying-worker.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PARTITIONS = 3;
 const RECORDS = 90;
 
 function startWorker(options: Record<string, unknown>): LineProcess {
-  const proc = spawn(process.execPath, ["--import", "tsx", FIXTURE, JSON.stringify(options)], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const killOnExit = () => proc.kill("SIGKILL");
-  process.on("exit", killOnExit);
-  proc.on("exit", () => process.off("exit", killOnExit));
-  return new LineProcess(proc);
+  return spawnTsx([FIXTURE, JSON.stringify(options)]);
 }
 
 describe("a retrying consumer SIGKILLed mid-retry", () => {

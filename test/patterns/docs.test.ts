@@ -6,7 +6,6 @@
  * from outside: the topics, the tables, what it printed.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -16,8 +15,8 @@ import type { Admin, Kafka } from "../../src/client/index.js";
 import { DltHeaders, RetryHeaders } from "../../src/patterns/index.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
 import { ROOT } from "../support/cli-process.js";
-import { LineProcess } from "../support/line-process.js";
-import { createTopic, header, quietKafka, readAll, unique, until } from "./support.js";
+import type { LineProcess } from "../support/line-process.js";
+import { createTopic, header, quietKafka, readAll, unique, until, spawnTsx } from "./support.js";
 
 const DOC = readFileSync(join(ROOT, "docs/patterns.md"), "utf8");
 const WORK = join(ROOT, "test-output", `patterns-docs-${process.pid}`);
@@ -45,14 +44,7 @@ function run(code: string): LineProcess {
   mkdirSync(WORK, { recursive: true });
   const file = join(WORK, `${unique("snippet")}.mjs`);
   writeFileSync(file, code);
-  const proc = spawn(process.execPath, ["--import", "tsx", file], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const killOnExit = () => proc.kill("SIGKILL");
-  process.on("exit", killOnExit);
-  proc.on("exit", () => process.off("exit", killOnExit));
-  return new LineProcess(proc);
+  return spawnTsx([file]);
 }
 
 async function reachable(check: () => Promise<unknown>, what: string): Promise<string | false> {

@@ -18,22 +18,7 @@ import {
   redisStore,
 } from "../../src/patterns/index.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
-import { createTopic, quietKafka, sleep, unique, until } from "./support.js";
-
-const PG = { host: "127.0.0.1", port: 5432, database: "test", user: process.env.PGUSER ?? "postgres" };
-
-async function postgresMissing(): Promise<string | false> {
-  const client = new pg.Client({ ...PG, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return false;
-  } catch (e) {
-    return `PostgreSQL is not reachable at 127.0.0.1:5432 database test (${(e as Error).message}); start it (Debian: apt-get install postgresql; pg_ctlcluster <version> main start)`;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
+import { createTopic, quietKafka, sleep, unique, until, PG, postgresMissing } from "./support.js";
 
 async function redisMissing(): Promise<string | false> {
   const redis = new Redis({ host: "127.0.0.1", port: 6379, lazyConnect: true, retryStrategy: () => null });

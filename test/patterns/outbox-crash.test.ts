@@ -6,14 +6,13 @@
  * PostgreSQL (wal_level=logical) and an in-process Brook broker.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import type { Admin, Kafka } from "../../src/client/index.js";
 import { createOutboxTable } from "../../src/patterns/index.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
-import { LineProcess } from "../support/line-process.js";
+import type { LineProcess } from "../support/line-process.js";
 import { type PostgresInstance, postgresUnavailable, startPostgres } from "../support/postgres-instance.js";
 import {
   checkKafka,
@@ -23,21 +22,13 @@ import {
   type Workload,
   writeEvents,
 } from "./outbox-fixtures/workload.js";
-import { quietKafka, sleep, unique } from "./support.js";
+import { quietKafka, sleep, unique, spawnTsx } from "./support.js";
 
 const FIXTURE = fileURLToPath(new URL("./outbox-fixtures/relay-process.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const skip = postgresUnavailable();
 
 function startRelay(options: Record<string, unknown>): LineProcess {
-  const proc = spawn(process.execPath, ["--import", "tsx", FIXTURE, JSON.stringify(options)], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const killOnExit = () => proc.kill("SIGKILL");
-  process.on("exit", killOnExit);
-  proc.on("exit", () => process.off("exit", killOnExit));
-  return new LineProcess(proc);
+  return spawnTsx([FIXTURE, JSON.stringify(options)]);
 }
 
 /** The last `PUBLISHED n SKIPPED n ERRORS n` line's numbers. */

@@ -21,23 +21,10 @@ import {
   threeStepOrchestrator,
   topicsOf,
 } from "./saga-fixtures/three-steps.js";
-import { createTopic, quietKafka, until } from "./support.js";
+import { createTopic, quietKafka, until, PG, postgresMissing } from "./support.js";
 
-const PG = { host: "127.0.0.1", port: 5432, database: "test", user: process.env.PGUSER ?? "postgres" };
 const FIXTURE = fileURLToPath(new URL("./saga-fixtures/orchestrator-process.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-async function postgresMissing(): Promise<string | false> {
-  const client = new pg.Client({ ...PG, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    return false;
-  } catch (e) {
-    return `PostgreSQL is not reachable at 127.0.0.1:5432 database test (${(e as Error).message}); start it (Debian: apt-get install postgresql; pg_ctlcluster <version> main start)`;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 const noPostgres = await postgresMissing();
 
 let runSeq = 0;

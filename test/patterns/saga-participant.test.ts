@@ -11,21 +11,8 @@ import pg from "pg";
 import type { Admin, Kafka } from "../../src/client/index.js";
 import { postgresStore, SagaHeaders, sagaParticipant } from "../../src/patterns/index.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
-import { createTopic, header, quietKafka, readAll, unique, until } from "./support.js";
+import { createTopic, header, quietKafka, readAll, unique, until, PG, postgresMissing } from "./support.js";
 
-const PG = { host: "127.0.0.1", port: 5432, database: "test", user: process.env.PGUSER ?? "postgres" };
-
-async function postgresMissing(): Promise<string | false> {
-  const client = new pg.Client({ ...PG, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    return false;
-  } catch (e) {
-    return `PostgreSQL is not reachable at 127.0.0.1:5432 database test (${(e as Error).message}); start it (Debian: apt-get install postgresql; pg_ctlcluster <version> main start)`;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 const noPostgres = await postgresMissing();
 
 describe("sagaParticipant (choreography)", { skip: noPostgres }, () => {

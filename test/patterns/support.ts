@@ -1,8 +1,43 @@
 /**
- * Shared pieces of the pattern tests: a quiet client, bounded polling, unique names, and a reader
+ * Shared pieces of the pattern tests: the local PostgreSQL (or why it is missing), a quiet client, bounded polling, unique names, and a reader
  * that collects a whole topic (read_committed) through a consumer group of its own.
  */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
 import { type Admin, Kafka, type KafkaMessage, logLevel } from "../../src/client/index.js";
+import { LineProcess } from "../support/line-process.js";
+
+/** The machine's own PostgreSQL (database `test`) the pattern and example tests share. */
+export const PG = { host: "127.0.0.1", port: 5432, database: "test", user: process.env.PGUSER ?? "postgres" };
+
+/** Why PostgreSQL at PG cannot be used (a skip message naming what to install), or false. */
+export async function postgresMissing(): Promise<string | false> {
+  const client = new pg.Client({ ...PG, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return false;
+  } catch (e) {
+    return `PostgreSQL is not reachable at 127.0.0.1:5432 database test (${(e as Error).message}); start it (Debian: apt-get install postgresql; pg_ctlcluster <version> main start)`;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** `node --import tsx <args>` in the repository root, its output read line by line; SIGKILLed if the test process exits first. */
+export function spawnTsx(args: string[]): LineProcess {
+  const proc = spawn(process.execPath, ["--import", "tsx", ...args], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const killOnExit = () => proc.kill("SIGKILL");
+  process.on("exit", killOnExit);
+  proc.on("exit", () => process.off("exit", killOnExit));
+  return new LineProcess(proc);
+}
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
