@@ -1,6 +1,9 @@
 /** `brook topic create|list|describe|alter-config|add-partitions|delete|trim`. */
 import type { Command } from "commander";
-import { describeTopicPartitions } from "../../client/admin/topic-description.js";
+import {
+  describeTopicPartitions,
+  type TopicPartitionDescription,
+} from "../../client/admin/topic-description.js";
 import { configSourceName } from "../../client/admin/config-rows.js";
 import type { Admin } from "../../client/admin/types.js";
 import { ConfigResourceTypes } from "../../client/enums.js";
@@ -385,16 +388,8 @@ export interface TopicDescription {
   replicationFactor: number;
   /** Bytes on disk over all partitions (-1 when the cluster does not say). */
   size: number;
-  partitions: Array<{
-    partition: number;
-    leader: number;
-    replicas: number[];
-    isr: number[];
-    logStartOffset: string;
-    highWatermark: string;
-    lastStableOffset: string;
-    size: number;
-  }>;
+  /** As describeTopicPartitions gives them, a size not reported being -1. */
+  partitions: Array<Omit<TopicPartitionDescription, "size"> & { size: number }>;
   configs: Array<{
     name: string;
     value: string | null;
