@@ -14,7 +14,7 @@ import {
 } from "../support/apache-kafka.js";
 import { runBrook, spawnBrook } from "../support/cli-process.js";
 import { LineProcess } from "../support/line-process.js";
-import { one, parseMetrics, pick, until } from "./support.js";
+import { one, parseMetrics, pick, stuckConsumer, until } from "./support.js";
 
 const TOPIC = "ak-orders";
 const PER_PARTITION = 30;
@@ -94,28 +94,17 @@ describe("brook metrics against Apache Kafka", { skip: reason ?? false, timeout:
       partitions: [0, 1, 2].map((partition) => ({ partition, offset: String(5 * (partition + 1)) })),
     });
     // A live member that committed 4 of each partition and is stuck on the fifth record.
-    consumer = kafka.consumer({ groupId: LIVE, maxWaitTimeInMs: 100 });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [TOPIC], fromBeginning: true });
-    const stuck = new Promise<void>((r) => {
-      release = r;
+    const live = stuckConsumer(kafka, {
+      groupId: LIVE,
+      topic: TOPIC,
+      partitions: 3,
+      stopAt: 4,
+      waitMs: 60_000,
+      what: "the live member's commits",
     });
-    const done = new Set<number>();
-    const c = consumer;
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: 3,
-      eachMessage: async ({ partition, message }) => {
-        const next = Number(message.offset) + 1;
-        if (next > 4) {
-          done.add(partition);
-          await stuck;
-          return;
-        }
-        await c.commitOffsets([{ topic: TOPIC, partition, offset: String(next) }]);
-      },
-    });
-    await until(() => done.size === 3, 60_000, "the live member's commits");
+    consumer = live.consumer;
+    release = live.release;
+    await live.start();
 
     exporter = new LineProcess(
       spawnBrook(["metrics", "-b", cluster.bootstrap, "--port", "0", "--interval", "1s"]),

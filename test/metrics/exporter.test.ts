@@ -12,7 +12,7 @@ import { type Admin, type Consumer, Kafka, logLevel } from "../../src/client/ind
 import { createKafkaExporter, type KafkaExporter } from "../../src/metrics/exporter.js";
 import { serveExporter } from "../../src/metrics/server.js";
 import { startTestBroker, type TestBroker } from "../../src/testing/index.js";
-import { one, parseMetrics, pick, until } from "./support.js";
+import { one, parseMetrics, pick, stuckConsumer, until } from "./support.js";
 
 const TOPIC = "orders";
 const PARTITIONS = 3;
@@ -57,29 +57,19 @@ describe("kafka_exporter metrics through Brook's client", () => {
     await producer.disconnect();
 
     // A slow consumer: one record at a time, a commit after each, stuck at READ per partition.
-    consumer = kafka.consumer({ groupId: SLOW, maxWaitTimeInMs: 100, maxBytesPerPartition: 512 });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [TOPIC], fromBeginning: true });
-    const stuck = new Promise<void>((r) => {
-      release = r;
+    const slow = stuckConsumer(kafka, {
+      groupId: SLOW,
+      topic: TOPIC,
+      partitions: PARTITIONS,
+      stopAt: READ,
+      config: { maxBytesPerPartition: 512 },
+      pauseMs: 2,
+      waitMs: 30_000,
+      what: "the slow group to reach its stopping point",
     });
-    const done = new Set<number>();
-    const c = consumer;
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: PARTITIONS,
-      eachMessage: async ({ partition, message }) => {
-        const next = Number(message.offset) + 1;
-        if (next > READ) {
-          done.add(partition);
-          await stuck;
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 2));
-        await c.commitOffsets([{ topic: TOPIC, partition, offset: String(next) }]);
-      },
-    });
-    await until(() => done.size === PARTITIONS, 30_000, "the slow group to reach its stopping point");
+    consumer = slow.consumer;
+    release = slow.release;
+    await slow.start();
     await admin.setOffsets({ groupId: PARTIAL, topic: TOPIC, partitions: [{ partition: 0, offset: "25" }] });
 
     exporter = createKafkaExporter({ admin, window: 3, maxAgeMs: 0 });

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { BrookConsumerConfig, Consumer, Kafka } from "../../src/client/index.js";
 
 export interface Sample {
   name: string;
@@ -51,6 +52,60 @@ export async function until<T>(
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+export interface StuckConsumerOptions {
+  groupId: string;
+  topic: string;
+  partitions: number;
+  /** Records 0..stopAt-1 of each partition are committed one by one; the member then hangs on the next. */
+  stopAt: number;
+  /** Extra consumer settings (groupId and maxWaitTimeInMs 100 are set). */
+  config?: Omit<BrookConsumerConfig, "groupId">;
+  /** A pause before each commit (a slow consumer). */
+  pauseMs?: number;
+  waitMs: number;
+  what: string;
+}
+
+/**
+ * A live group member that commits each record, one at a time, up to `stopAt` per partition and then
+ * hangs in eachMessage until release(). `consumer` exists at once (disconnect it in an after hook
+ * even when start() failed); start() resolves when every partition reached its stopping point.
+ */
+export function stuckConsumer(
+  kafka: Kafka,
+  opts: StuckConsumerOptions,
+): { consumer: Consumer; release: () => void; start(): Promise<void> } {
+  const consumer = kafka.consumer({ ...opts.config, groupId: opts.groupId, maxWaitTimeInMs: 100 });
+  let release: () => void = () => {};
+  const stuck = new Promise<void>((r) => {
+    release = r;
+  });
+  return {
+    consumer,
+    release: () => release(),
+    async start() {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [opts.topic], fromBeginning: true });
+      const done = new Set<number>();
+      await consumer.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: opts.partitions,
+        eachMessage: async ({ partition, message }) => {
+          const next = Number(message.offset) + 1;
+          if (next > opts.stopAt) {
+            done.add(partition);
+            await stuck;
+            return;
+          }
+          if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
+          await consumer.commitOffsets([{ topic: opts.topic, partition, offset: String(next) }]);
+        },
+      });
+      await until(() => done.size === opts.partitions, opts.waitMs, opts.what);
+    },
+  };
 }
 
 export function freePort(): Promise<number> {
