@@ -10,6 +10,25 @@ export function reportError(e: unknown): void {
   for (const l of errorListeners) l(message.split("\n")[0]!);
 }
 
+/**
+ * A form's or button's action: `busy` while it runs (to disable the button), a failure shown in the
+ * banner. One place for what every dialog and form does around its API call.
+ */
+export function useAction(): [busy: boolean, run: (action: () => Promise<unknown>) => Promise<void>] {
+  const [busy, setBusy] = useState(false);
+  const run = async (action: () => Promise<unknown>) => {
+    setBusy(true);
+    try {
+      await action();
+    } catch (e) {
+      reportError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return [busy, run];
+}
+
 export function clearError(): void {
   for (const l of errorListeners) l(null);
 }

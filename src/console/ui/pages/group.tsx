@@ -12,7 +12,7 @@ import {
 } from "../components.js";
 import { formatNumber, formatTime } from "../format.js";
 import { LagChart } from "../lag-chart.js";
-import { href, navigate, reportError, useApi } from "../state.js";
+import { href, navigate, useAction, useApi } from "../state.js";
 
 export function GroupPage({ groupId }: { groupId: string }) {
   const group = useApi(() => api.group(groupId), `group-${groupId}`, 2000);
@@ -175,7 +175,7 @@ function ResetOffsets({ group, onDone }: { group: GroupDetail; onDone: () => Pro
   const [value, setValue] = useState("");
   const [unchecked, setUnchecked] = useState<Set<string>>(new Set());
   const [plan, setPlan] = useState<ResetPlan | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [busy, act] = useAction();
   const option = RESET_OPTIONS.find((o) => o.id === to)!;
   const topics = allTopics.filter((t) => !unchecked.has(t));
 
@@ -186,9 +186,8 @@ function ResetOffsets({ group, onDone }: { group: GroupDetail; onDone: () => Pro
     else if (to === "duration") v = value.trim();
     return { topics, to, ...(v === undefined ? {} : { value: v }), execute };
   };
-  const run = async (execute: boolean) => {
-    setBusy(true);
-    try {
+  const run = (execute: boolean) =>
+    act(async () => {
       const b = body(execute);
       if (
         b.value !== undefined &&
@@ -199,12 +198,7 @@ function ResetOffsets({ group, onDone }: { group: GroupDetail; onDone: () => Pro
       const result = await api.resetOffsets(group.groupId, b);
       setPlan(result);
       if (execute) await onDone();
-    } catch (e) {
-      reportError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const changed = (form: () => void) => {
     form();
     setPlan(null);
@@ -342,7 +336,7 @@ function ResetOffsets({ group, onDone }: { group: GroupDetail; onDone: () => Pro
 }
 
 function DeleteGroupDialog({ groupId, onClose }: { groupId: string; onClose: () => void }) {
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   return (
     <Dialog title={`Delete group ${groupId}`} onClose={onClose}>
       <p>
@@ -356,18 +350,13 @@ function DeleteGroupDialog({ groupId, onClose }: { groupId: string; onClose: () 
           type="button"
           class="danger"
           disabled={busy}
-          onClick={async () => {
-            setBusy(true);
-            try {
+          onClick={() =>
+            run(async () => {
               await api.deleteGroup(groupId);
               onClose();
               navigate("groups");
-            } catch (e) {
-              reportError(e);
-            } finally {
-              setBusy(false);
-            }
-          }}
+            })
+          }
         >
           Delete
         </button>

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, type TopicDetail } from "../api.js";
 import { Field } from "../components.js";
-import { reportError } from "../state.js";
+import { useAction } from "../state.js";
 
 export function ProduceForm({ topic, onProduced }: { topic: TopicDetail; onProduced: () => Promise<void> }) {
   const [key, setKey] = useState("");
@@ -9,14 +9,13 @@ export function ProduceForm({ topic, onProduced }: { topic: TopicDetail; onProdu
   const [value, setValue] = useState("");
   const [headers, setHeaders] = useState<{ key: string; value: string }[]>([]);
   const [partition, setPartition] = useState("");
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const [result, setResult] = useState<{ partition: number; offset: number } | null>(null);
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
     setResult(null);
-    try {
+    void run(async () => {
       const hs = headers.filter((h) => h.key.trim() !== "");
       const r = await api.produce(topic.name, {
         key: nullKey || key === "" ? null : key,
@@ -26,11 +25,7 @@ export function ProduceForm({ topic, onProduced }: { topic: TopicDetail; onProdu
       });
       setResult(r);
       void onProduced();
-    } catch (err) {
-      reportError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const setHeader = (i: number, field: "key" | "value", v: string) =>

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { api, type ConfigEntry, type TopicDetail } from "../api.js";
 import { Dialog, EmptyRow, Field, Loading, PageHeader, Tabs } from "../components.js";
 import { formatBytes, formatNumber } from "../format.js";
-import { href, navigate, reportError, useApi } from "../state.js";
+import { href, navigate, useAction, useApi } from "../state.js";
 import { MessageBrowser } from "./messages.js";
 import { ProduceForm } from "./produce.js";
 
@@ -118,21 +118,15 @@ function ConfigsTable({ topic, reload }: { topic: TopicDetail; reload: () => Pro
   const [editing, setEditing] = useState<string | null>(null);
   const [draft, setDraft] = useState("");
   const [filter, setFilter] = useState("");
-  const [busy, setBusy] = useState(false);
+  const [busy, act] = useAction();
   const f = filter.trim().toLowerCase();
   const shown = topic.configs.filter((c) => !f || c.name.toLowerCase().includes(f));
-  const run = async (action: () => Promise<unknown>) => {
-    setBusy(true);
-    try {
+  const run = (action: () => Promise<unknown>) =>
+    act(async () => {
       await action();
       setEditing(null);
       await reload();
-    } catch (e) {
-      reportError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   // Only a topic's own override can be deleted; other values come from the broker or its defaults.
   const isOverride = (c: ConfigEntry) => c.source === "DYNAMIC_TOPIC_CONFIG";
   return (
@@ -237,23 +231,18 @@ function AddPartitionsDialog({
   onDone: () => Promise<void>;
 }) {
   const [count, setCount] = useState(String(topic.partitions.length + 1));
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   return (
     <Dialog title={`Add partitions to ${topic.name}`} onClose={onClose}>
       <form
         class="form"
-        onSubmit={async (e) => {
+        onSubmit={(e) => {
           e.preventDefault();
-          setBusy(true);
-          try {
+          void run(async () => {
             await api.addPartitions(topic.name, Number(count));
             onClose();
             await onDone();
-          } catch (err) {
-            reportError(err);
-          } finally {
-            setBusy(false);
-          }
+          });
         }}
       >
         <p class="wide muted">
@@ -293,26 +282,21 @@ function PurgeDialog({
 }) {
   const [partition, setPartition] = useState("all");
   const [before, setBefore] = useState("");
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   return (
     <Dialog title={`Purge messages of ${topic.name}`} onClose={onClose}>
       <form
         class="form"
-        onSubmit={async (e) => {
+        onSubmit={(e) => {
           e.preventDefault();
-          setBusy(true);
-          try {
+          void run(async () => {
             await api.purge(topic.name, {
               ...(partition === "all" ? {} : { partitions: [Number(partition)] }),
               before: before.trim() === "" ? "end" : Number(before),
             });
             onClose();
             await onDone();
-          } catch (err) {
-            reportError(err);
-          } finally {
-            setBusy(false);
-          }
+          });
         }}
       >
         <p class="wide muted">Deletes records from the start of the log. This cannot be undone.</p>
@@ -344,23 +328,18 @@ function PurgeDialog({
 
 function DeleteTopicDialog({ name, onClose }: { name: string; onClose: () => void }) {
   const [typed, setTyped] = useState("");
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   return (
     <Dialog title={`Delete topic ${name}`} onClose={onClose}>
       <form
         class="form"
-        onSubmit={async (e) => {
+        onSubmit={(e) => {
           e.preventDefault();
-          setBusy(true);
-          try {
+          void run(async () => {
             await api.deleteTopic(name);
             onClose();
             navigate("topics");
-          } catch (err) {
-            reportError(err);
-          } finally {
-            setBusy(false);
-          }
+          });
         }}
       >
         <p class="wide">

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { api } from "../api.js";
 import { Dialog, EmptyRow, Field, Loading, PageHeader } from "../components.js";
 import { formatBytes, formatNumber } from "../format.js";
-import { href, navigate, reportError, useApi } from "../state.js";
+import { href, navigate, useAction, useApi } from "../state.js";
 
 export function TopicsPage() {
   const [showInternal, setShowInternal] = useState(false);
@@ -81,11 +81,10 @@ function CreateTopicDialog({ onClose }: { onClose: () => void }) {
   const [partitions, setPartitions] = useState("1");
   const [replication, setReplication] = useState("1");
   const [configs, setConfigs] = useState<{ key: string; value: string }[]>([]);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
+  const [busy, run] = useAction();
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    try {
+    void run(async () => {
       const set: Record<string, string> = {};
       for (const c of configs) if (c.key.trim()) set[c.key.trim()] = c.value;
       await api.createTopic({
@@ -96,11 +95,7 @@ function CreateTopicDialog({ onClose }: { onClose: () => void }) {
       });
       onClose();
       navigate("topics", name.trim());
-    } catch (err) {
-      reportError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog title="Create topic" onClose={onClose}>
